@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pvpci CLI's command table: each command group lives in its own file (cmd_*.c) and
+ * adds its rows here. A command gets argv with argv[0] = the command name and returns the
+ * process exit code: 0 success, 1 failure of the operation, 2 bad usage.
+ */
+#ifndef PVPCI_TOOL_CMDS_H
+#define PVPCI_TOOL_CMDS_H
+
+struct pvpci_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;    /* one-line synopsis of the arguments */
+	const char *summary; /* one line */
+};
+
+/* Exit codes */
+#define PVPCI_EXIT_OK 0
+#define PVPCI_EXIT_FAIL 1
+#define PVPCI_EXIT_USAGE 2
+
+/* Prints "usage: pvpci NAME ARGS" and the summary for one command to stderr; returns 2. */
+int pvpci_cmd_usage(const char *name);
+/* True if argv holds -h or --help. */
+int pvpci_wants_help(int argc, char **argv);
+
+/* Command groups: one declaration line per command, grouped by file. */
+/* cmd_device.c */
+int cmd_view(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
+#endif

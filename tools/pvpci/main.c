@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvpci: the command-line tool. main() looks the first argument up in the command table
+ * below and hands it the rest; `pvpci help` and `pvpci CMD --help` print what each
+ * command takes. Commands live one group per file (cmd_*.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+
+static const struct pvpci_cmd commands[] = {
+	{ "view", cmd_view,
+	  "[--policy pv|vpci] [--permissive] [--allow-interrupt-control] [--quirk OFF:SIZE:MASK]... MODEL",
+	  "print the guest's view of a model device in lspci -xxxx format" },
+	{ "replay", cmd_replay, "[same options as view] MODEL TRACE",
+	  "replay a guest's config accesses (r/w/hr/dump/hdump) against a model device" },
+};
+
+static void print_help(FILE *f)
+{
+	fprintf(f, "usage: pvpci COMMAND [ARGS]\n\n"
+		   "pvpci is the Xen PCI passthrough stack in user space.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'pvpci COMMAND --help' for a command's arguments.\n");
+}
+
+int pvpci_cmd_usage(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		fprintf(stderr, "usage: pvpci %s %s\n  %s\n", name, commands[i].args,
+			commands[i].summary);
+		return PVPCI_EXIT_USAGE;
+	}
+	return PVPCI_EXIT_USAGE;
+}
+
+int pvpci_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stderr);
+		return PVPCI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_help(stdout);
+		return PVPCI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("pvpci 0.1.0\n");
+		return PVPCI_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, argv[1]))
+			continue;
+		if (pvpci_wants_help(argc - 1, argv + 1)) {
+			printf("usage: pvpci %s %s\n  %s\n", commands[i].name, commands[i].args,
+			       commands[i].summary);
+			return PVPCI_EXIT_OK;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "pvpci: unknown command '%s'\n", argv[1]);
+	print_help(stderr);
+	return PVPCI_EXIT_USAGE;
+}
