@@ -234,7 +234,7 @@ int pvpci_pattern_parse(const char *s, struct pvpci_sbdf_pattern *out,
 bool pvpci_pattern_match(const struct pvpci_sbdf_pattern *p, struct pvpci_sbdf a);
 
 /* pciback's hide list: "(0000:03:00.0)(04:00.*)", whitespace allowed between and inside
- * the parentheses. Fills up to max entries; *n gets the count. */
+ * the parentheses. Fills up to max entries (more is -E2BIG); *n gets the count. */
 int pvpci_hide_list_parse(const char *s, struct pvpci_sbdf_pattern *out, size_t max,
 			  size_t *n, struct pvpci_parse_err *err) PVPCI_WUR;
 
@@ -261,7 +261,10 @@ typedef int (*pvpci_cfg_read_fn)(void *opaque, unsigned off, unsigned size, uint
  * CAP_LIST), ext = true the extended list from 0x100 (cfg_size must be 4096). At most
  * PCI_CAP_WALK_MAX hops; a pointer of 0 or 0xff ends the chain, pointers are & ~3, a
  * pointer into the header (< 0x40) or outside the space ends it too. visit returns
- * non-zero to stop (that value is returned). A loop returns -ELOOP after the visits made. */
+ * non-zero to stop (that value is returned). A loop returns -ELOOP after the visits made;
+ * so does a chain longer than PCI_CAP_WALK_MAX. The extended walk ends at a header of 0
+ * or 0xffffffff or a next pointer < 0x100; ext with cfg_size != 4096 returns -EINVAL.
+ * A failing read returns its error. */
 typedef int (*pvpci_cap_visit_fn)(void *arg, unsigned pos, unsigned id);
 int pvpci_cap_walk(pvpci_cfg_read_fn rd, void *opaque, unsigned cfg_size, bool ext,
 		   pvpci_cap_visit_fn visit, void *arg);
@@ -271,23 +274,33 @@ unsigned pvpci_cap_find(pvpci_cfg_read_fn rd, void *opaque, unsigned cfg_size, b
 
 /* ---- lspci dump format ---- */
 /* One device of an `lspci -x/-xxx/-xxxx` dump: its address, the text after the address on
- * its title line, and the bytes given (size = highest row seen, rounded: 64, 256 or 4096). */
+ * its title line (cut to 159 bytes), and the bytes given (size = highest row seen, rounded:
+ * 64, 256 or 4096). Bytes of rows not given are 0. */
 struct pvpci_dump {
 	struct pvpci_sbdf sbdf;
 	char title[160];
 	unsigned size;
 	uint8_t cfg[PCIE_CFG_SIZE];
 };
-/* Parses every device of a dump held in text[0..len). Lines starting with '#' are passed
- * to comment(arg, dev_index, line) when given (used by the model source for its extra
- * lines) and otherwise ignored. *n gets the number of devices filled (up to max). */
+/* Parses every device of a dump held in text[0..len). A device is a title line
+ * "[dddd:]bb:dd.f TEXT" then rows "oo: " + 16 hex bytes (oo: 2 or 3 hex digits, a multiple
+ * of 0x10, each row at most once); a blank line or the next title ends it; a title without
+ * rows is an error. Lines starting with a space or tab (lspci -v detail) are skipped.
+ * Lines starting with '#' (at most 511 bytes) are passed to comment(arg, dev_index, line)
+ * when given (used by the model source for its extra lines) and otherwise ignored;
+ * dev_index is the device of the latest title (0 before any). A non-zero return from
+ * comment stops the parse (err->pos is preset to the line; fill err->msg). *n gets the
+ * number of devices filled; more than max devices is -E2BIG. Errors say "line N: ..." in
+ * msg and give the byte offset in pos. */
 typedef int (*pvpci_dump_comment_fn)(void *arg, size_t dev_index, const char *line,
 				      struct pvpci_parse_err *err);
 int pvpci_dump_parse(const char *text, size_t len, struct pvpci_dump *out, size_t max,
 		     size_t *n, pvpci_dump_comment_fn comment, void *arg,
 		     struct pvpci_parse_err *err) PVPCI_WUR;
 /* Writes one device: title line "ssss:bb:dd.f TITLE" then rows of 16 bytes for size
- * bytes (64, 256 or 4096), as `lspci -xxxx` does. */
+ * bytes (64, 256 or 4096) and a blank line, byte for byte as `lspci -D -xxxx` does (the
+ * space after the address is written even for an empty title: lspci -F needs it).
+ * -EINVAL for another size or a title with a line break, -EIO on a write error. */
 int pvpci_dump_write(FILE *f, struct pvpci_sbdf sbdf, const char *title,
 		     const uint8_t *cfg, unsigned size);
 
