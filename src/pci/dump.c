@@ -174,6 +174,7 @@ static int dump_row(struct dump_parser *p, size_t ls, size_t le, size_t colon)
 
 static int dump_comment(struct dump_parser *p, size_t ls, size_t le)
 {
+	struct pvpci_parse_err cerr;
 	char line[DUMP_COMMENT_MAX];
 	int rc;
 
@@ -183,14 +184,18 @@ static int dump_comment(struct dump_parser *p, size_t ls, size_t le)
 		return dump_fail(p, ls, "comment longer than %u bytes", DUMP_COMMENT_MAX - 1);
 	memcpy(line, p->text + ls, le - ls);
 	line[le - ls] = 0;
-	if (p->err) {
-		p->err->pos = ls;
-		p->err->msg[0] = 0;
-	}
-	rc = p->comment(p->arg, p->n ? p->n - 1 : 0, line, p->err);
-	if (rc && p->err && !p->err->msg[0])
+	cerr.pos = ls;
+	cerr.msg[0] = 0;
+	rc = p->comment(p->arg, p->n ? p->n - 1 : 0, line, &cerr);
+	if (!rc)
+		return 0;
+	if (rc > 0)
+		rc = -EINVAL;
+	if (!cerr.msg[0])
 		dump_fail(p, ls, "comment rejected: %s", pvpci_errname(rc));
-	return rc > 0 ? -EINVAL : rc;
+	else if (p->err)
+		*p->err = cerr;
+	return rc;
 }
 
 /* "oo:" with 2 or 3 hex digits: the length of the offset, or 0 if not a row. */

@@ -263,6 +263,29 @@ static void test_dump_comment_callback_error_stops(void **state)
 	free(d);
 }
 
+static int reject_silently(void *arg, size_t dev_index, const char *line,
+			   struct pvpci_parse_err *err)
+{
+	return strcmp(line, "# no") ? 0 : -ENOTSUP;
+}
+
+static void test_dump_comment_error_without_message(void **state)
+{
+	static const char text[] = "00:00.0 a\n" ROW("00") "# no\n";
+	struct pvpci_dump d;
+	struct pvpci_parse_err err = { 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(pvpci_dump_parse(text, strlen(text), &d, 1, &n, reject_silently, NULL,
+					  &err), -ENOTSUP);
+	assert_int_equal(err.pos, TITLE_LEN + ROW_LEN);
+	assert_non_null(strstr(err.msg, "line 3: comment rejected"));
+	/* Without an error record the callback still gets one to fill. */
+	assert_int_equal(pvpci_dump_parse(text, strlen(text), &d, 1, &n, on_comment,
+					  &(struct comments){ .fail_on = 1 }, NULL), -EINVAL);
+}
+
 static void test_dump_skips_indented_detail_lines(void **state)
 {
 	struct pvpci_dump *d = calloc(1, sizeof(*d));
@@ -310,8 +333,8 @@ static void test_dump_row_misaligned_offset(void **state)
 static void test_dump_row_given_twice(void **state)
 {
 	(void)state;
-	parse_fails("00:01.0 a\n" ROW("00") ROW("10") ROW("00"), -EINVAL, TITLE_LEN + 2 * ROW_LEN,
-		    "line 4: row 00 given twice");
+	parse_fails("00:01.0 a\n" ROW("00") ROW("10") ROW("00"), -EINVAL,
+		    TITLE_LEN + 2 * ROW_LEN, "line 4: row 00 given twice");
 }
 
 static void test_dump_row_before_title(void **state)
@@ -488,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_dump_comments_belong_to_current_device),
 		cmocka_unit_test(test_dump_comments_ignored_without_callback),
 		cmocka_unit_test(test_dump_comment_callback_error_stops),
+		cmocka_unit_test(test_dump_comment_error_without_message),
 		cmocka_unit_test(test_dump_skips_indented_detail_lines),
 		cmocka_unit_test(test_dump_row_short),
 		cmocka_unit_test(test_dump_row_long),
