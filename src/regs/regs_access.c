@@ -1,27 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * regs access: the guest read / write path. An access is checked (size 1, 2 or 4, aligned,
- * inside the config space), then served in one of three ways: wholly inside one register
- * (one handler call, the common case), wholly unhandled (one gap call), or split in offset
- * order over the whole registers it contains and the gaps between them, each gap cut into
- * the largest naturally aligned pieces. Reads hide RsvdP / RsvdZ bits; writes merge with
- * the register's current value as the RO / RW1C / RsvdP / RsvdZ masks say. No allocation,
- * no recursion, no list walk.
+ * inside the config space), then served in one of four ways: exactly one register (one
+ * handler call, the common case, kept short), wholly unhandled (one gap call), a part of
+ * one register, or split in offset order over the whole registers it contains and the gaps
+ * between them, each gap cut into the largest naturally aligned pieces. Reads hide RsvdP /
+ * RsvdZ bits; writes merge with the register's current value as the RO / RW1C / RsvdP /
+ * RsvdZ masks say. No allocation, no recursion, no list walk.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "regs_int.h"
 
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define NOINLINE __attribute__((noinline))
+
+/* size in {1, 2, 4} (the bits of 0x16), off aligned to it, the access inside the config
+ * space; computed without branches, in 64 bits so that off + size cannot wrap. */
 static inline bool access_ok(const struct pvpci_regs *r, unsigned off, unsigned size)
 {
-	if (size != 4 && size != 2 && size != 1)
-		return false;
-	return !(off & (size - 1)) && off < r->cfg_size && size <= r->cfg_size - off;
+	return (size < 5) & ((0x16u >> (size & 7)) & 1) & !(off & (size - 1)) &
+	       ((uint64_t)off + size <= r->cfg_size);
 }
 
 /* True if no handler covers any byte of the aligned access (the index entries are read as
- * one word: 2, 4 or 8 bytes, aligned because off is aligned to size). */
+ * one word: 2, 4 or 8 bytes). */
 static inline bool all_gap(const struct pvpci_regs *r, unsigned off, unsigned size)
 {
 	const uint16_t *p = r->idx + off;
@@ -39,6 +44,11 @@ static inline bool all_gap(const struct pvpci_regs *r, unsigned off, unsigned si
 	return *p == 0;
 }
 
+static inline const struct regs_slot *slot_at(const struct pvpci_regs *r, unsigned i)
+{
+	return &r->slots[i - 1];
+}
+
 /* Largest naturally aligned piece (4, 2 or 1 bytes) starting at pos and ending by end. */
 static inline unsigned gap_piece(unsigned pos, unsigned end)
 {
@@ -52,16 +62,15 @@ static inline unsigned gap_piece(unsigned pos, unsigned end)
 static inline int gap_read(const struct pvpci_regs *r, unsigned off, unsigned size,
 			   uint32_t *val)
 {
-	uint32_t v = ~0u;
 	int rc;
 
-	if (r->gap.read) {
-		rc = r->gap.read(r->ctx, off, size, &v);
-		if (rc)
-			return rc;
+	if (!r->gap.read) {
+		*val = regs_width_mask[size];
+		return 0;
 	}
-	*val = v & regs_width_mask[size];
-	return 0;
+	rc = r->gap.read(r->ctx, off, size, val);
+	*val &= regs_width_mask[size];
+	return rc;
 }
 
 static inline int gap_write(const struct pvpci_regs *r, unsigned off, unsigned size,
@@ -72,70 +81,82 @@ static inline int gap_write(const struct pvpci_regs *r, unsigned off, unsigned s
 	return r->gap.write(r->ctx, off, size, val & regs_width_mask[size]);
 }
 
-/* The register's raw value (before the read masks); all-ones without a read callback. */
-static inline int slot_raw(const struct pvpci_regs *r, const struct regs_slot *s,
-			   uint32_t *val)
-{
-	*val = ~0u;
-	if (!s->read)
-		return 0;
-	return s->read(r->ctx, s->offset, val, s->data);
-}
-
-/* Read `size` bytes at `off`, all inside register s. */
+/* The register's value as a read shows it: RsvdP / RsvdZ bits 0, all-ones (masked)
+ * without a read callback. */
 static inline int slot_read(const struct pvpci_regs *r, const struct regs_slot *s,
-			    unsigned off, unsigned size, uint32_t *val)
+			    uint32_t *val)
 {
-	uint32_t v;
 	int rc;
 
-	rc = slot_raw(r, s, &v);
-	if (rc)
-		return rc;
-	*val = ((v & s->read_mask) >> ((off - s->offset) * 8)) & regs_width_mask[size];
-	return 0;
+	if (!s->read) {
+		*val = s->read_mask;
+		return 0;
+	}
+	rc = s->read(r->ctx, s->offset, val, s->data);
+	*val &= s->read_mask;
+	return rc;
 }
 
 /* Write `size` bytes of val at `off`, all inside register s: the handler gets the whole
- * register, merged with its current value where the write is narrow or masks preserve. */
-static inline int slot_write(const struct pvpci_regs *r, const struct regs_slot *s,
-			     unsigned off, unsigned size, uint32_t val)
+ * register, merged with its current value (raw, all-ones without a read callback) where
+ * the write is narrow or masks preserve bits. RW1C bits of the current value are dropped
+ * first, so the handler sees 1 only where the guest wrote 1. */
+static NOINLINE int slot_write(const struct pvpci_regs *r, const struct regs_slot *s,
+			       unsigned off, unsigned size, uint32_t val)
 {
 	unsigned sh = (off - s->offset) * 8;
-	uint32_t wmask = regs_width_mask[size] << sh;
 	uint32_t data = (val & regs_width_mask[size]) << sh;
-	uint32_t cur, keep;
+	uint32_t cur = ~0u, keep;
 	int rc;
 
 	if (!s->write)
 		return 0;
 	if (s->merge || size != s->size) {
-		rc = slot_raw(r, s, &cur);
-		if (rc)
-			return rc;
+		if (s->read) {
+			rc = s->read(r->ctx, s->offset, &cur, s->data);
+			if (rc)
+				return rc;
+		}
 		cur &= ~s->rw1c_mask;
-		keep = ~wmask | s->keep_mask;
+		keep = ~(regs_width_mask[size] << sh) | s->keep_mask;
 		data = (cur & keep) | (data & ~keep);
 	}
-	data &= regs_width_mask[s->size] & ~s->rsvdz_mask;
-	return s->write(r->ctx, s->offset, data, s->data);
+	return s->write(r->ctx, s->offset, data & s->write_mask, s->data);
+}
+
+/* A full-width write to a register with preserving masks: for full width, RO / RsvdP bits
+ * come from the current value and RW1C bits (disjoint from them) from the guest. */
+static NOINLINE int slot_write_full_merge(const struct pvpci_regs *r,
+					  const struct regs_slot *s, uint32_t val)
+{
+	uint32_t cur = ~0u;
+	int rc;
+
+	if (s->read) {
+		rc = s->read(r->ctx, s->offset, &cur, s->data);
+		if (rc)
+			return rc;
+	}
+	val = (cur & s->keep_mask) | (val & ~s->keep_mask);
+	return s->write(r->ctx, s->offset, val & s->write_mask, s->data);
 }
 
 /* The access contains whole registers and gaps: serve them in offset order. */
-static int read_split(const struct pvpci_regs *r, unsigned off, unsigned size, uint32_t *val)
+static NOINLINE int read_split(const struct pvpci_regs *r, unsigned off, unsigned size,
+			       uint32_t *val)
 {
 	unsigned pos = off, end = off + size, gend, n;
-	uint32_t out = 0, v;
+	uint32_t out = 0, v = ~0u;
 	int rc;
 
 	while (pos < end) {
 		if (r->idx[pos]) {
-			const struct regs_slot *s = &r->slots[r->idx[pos] - 1];
+			const struct regs_slot *s = slot_at(r, r->idx[pos]);
 
-			rc = slot_read(r, s, pos, s->size, &v);
+			rc = slot_read(r, s, &v);
 			if (rc)
 				return rc;
-			out |= v << ((pos - off) * 8);
+			out |= (v & regs_width_mask[s->size]) << ((pos - off) * 8);
 			pos += s->size;
 			continue;
 		}
@@ -153,14 +174,15 @@ static int read_split(const struct pvpci_regs *r, unsigned off, unsigned size, u
 	return 0;
 }
 
-static int write_split(const struct pvpci_regs *r, unsigned off, unsigned size, uint32_t val)
+static NOINLINE int write_split(const struct pvpci_regs *r, unsigned off, unsigned size,
+				uint32_t val)
 {
 	unsigned pos = off, end = off + size, gend, n;
 	int rc;
 
 	while (pos < end) {
 		if (r->idx[pos]) {
-			const struct regs_slot *s = &r->slots[r->idx[pos] - 1];
+			const struct regs_slot *s = slot_at(r, r->idx[pos]);
 
 			rc = slot_write(r, s, pos, s->size, val >> ((pos - off) * 8));
 			if (rc)
@@ -180,47 +202,76 @@ static int write_split(const struct pvpci_regs *r, unsigned off, unsigned size, 
 	return 0;
 }
 
+/* Everything but the exact-register and whole-gap cases. */
+static NOINLINE int read_other(const struct pvpci_regs *r, unsigned off, unsigned size,
+			       uint32_t *val)
+{
+	const struct regs_slot *s;
+	unsigned i = r->idx[off];
+	int rc;
+
+	if (i) {
+		s = slot_at(r, i);
+		if (off + size <= (unsigned)s->offset + s->size) { /* part of one register */
+			rc = slot_read(r, s, val);
+			*val = (*val >> ((off - s->offset) * 8)) & regs_width_mask[size];
+			return rc;
+		}
+	} else if (all_gap(r, off, size)) {
+		return gap_read(r, off, size, val);
+	}
+	return read_split(r, off, size, val);
+}
+
 int pvpci_regs_read(struct pvpci_regs *r, unsigned off, unsigned size, uint32_t *val)
 {
+	const struct regs_slot *s;
 	unsigned i;
 	int rc;
 
-	*val = ~0u;
-	if (__builtin_expect(!access_ok(r, off, size), 0))
+	if (unlikely(!access_ok(r, off, size))) {
+		*val = ~0u;
 		return -EINVAL;
-	i = r->idx[off];
-	if (i) {
-		const struct regs_slot *s = &r->slots[i - 1];
-
-		if (off + size <= (unsigned)s->offset + s->size)
-			rc = slot_read(r, s, off, size, val);
-		else
-			rc = read_split(r, off, size, val);
-	} else if (all_gap(r, off, size)) {
-		rc = gap_read(r, off, size, val);
-	} else {
-		rc = read_split(r, off, size, val);
 	}
-	if (__builtin_expect(rc != 0, 0))
+	i = r->idx[off];
+	if (likely(i)) {
+		s = slot_at(r, i);
+		if (likely(off == s->offset && size == s->size && s->read)) {
+			rc = s->read(r->ctx, off, val, s->data);
+			*val = rc ? ~0u : *val & s->read_mask;
+			return rc;
+		}
+	} else if (likely(all_gap(r, off, size) && r->gap.read)) {
+		rc = r->gap.read(r->ctx, off, size, val);
+		*val = rc ? ~0u : *val & regs_width_mask[size];
+		return rc;
+	}
+	rc = read_other(r, off, size, val);
+	if (unlikely(rc))
 		*val = ~0u;
 	return rc;
 }
 
 int pvpci_regs_write(struct pvpci_regs *r, unsigned off, unsigned size, uint32_t val)
 {
+	const struct regs_slot *s;
 	unsigned i;
 
-	if (__builtin_expect(!access_ok(r, off, size), 0))
+	if (unlikely(!access_ok(r, off, size)))
 		return -EINVAL;
 	i = r->idx[off];
-	if (i) {
-		const struct regs_slot *s = &r->slots[i - 1];
-
-		if (off + size <= (unsigned)s->offset + s->size)
-			return slot_write(r, s, off, size, val);
-		return write_split(r, off, size, val);
+	if (likely(i)) {
+		s = slot_at(r, i);
+		if (likely(off == s->offset && size == s->size && s->write)) {
+			if (s->merge)
+				return slot_write_full_merge(r, s, val);
+			return s->write(r->ctx, off, val & s->write_mask, s->data);
+		}
+		if (off + size > (unsigned)s->offset + s->size)
+			return write_split(r, off, size, val);
+		return slot_write(r, s, off, size, val);
 	}
-	if (all_gap(r, off, size))
+	if (likely(all_gap(r, off, size)))
 		return gap_write(r, off, size, val);
 	return write_split(r, off, size, val);
 }

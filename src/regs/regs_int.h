@@ -16,19 +16,18 @@
 
 struct regs_slot {
 	pvpci_reg_read_fn read;
-	pvpci_reg_write_fn write;
 	void *data;
-	uint32_t read_mask; /* width & ~(rsvdp | rsvdz): what a read shows */
-	uint32_t keep_mask; /* ro | rsvdp: bits a write keeps from the current value */
+	pvpci_reg_write_fn write;
+	uint32_t read_mask;  /* width & ~(rsvdp | rsvdz): what a read shows */
+	uint32_t keep_mask;  /* ro | rsvdp: bits a write keeps from the current value */
 	uint32_t rw1c_mask;
-	uint32_t rsvdz_mask;
+	uint32_t write_mask; /* width & ~rsvdz: bits a write may pass on */
 	uint16_t offset;
 	uint8_t size;       /* 0: free slot */
 	uint8_t merge;      /* a full-width write must read first (ro | rw1c | rsvdp) */
 };
 
 struct pvpci_regs {
-	uint16_t *idx;      /* cfg_size entries */
 	struct regs_slot *slots;
 	void *ctx;
 	struct pvpci_regs_gap_ops gap;
@@ -36,6 +35,7 @@ struct pvpci_regs {
 	unsigned count;     /* handlers in use */
 	unsigned nslots;    /* slots ever used (free ones have size 0) */
 	unsigned cap;       /* slots allocated */
+	uint16_t idx[];     /* cfg_size entries */
 };
 
 /* Value mask of an n-byte quantity, n in 0..4. */

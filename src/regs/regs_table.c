@@ -20,14 +20,9 @@ int pvpci_regs_create(unsigned cfg_size, const struct pvpci_regs_gap_ops *gap, v
 	*out = NULL;
 	if (cfg_size != 256 && cfg_size != 4096)
 		return -EINVAL;
-	r = calloc(1, sizeof(*r));
+	r = calloc(1, sizeof(*r) + cfg_size * sizeof(r->idx[0]));
 	if (!r)
 		return -ENOMEM;
-	r->idx = calloc(cfg_size, sizeof(*r->idx));
-	if (!r->idx) {
-		free(r);
-		return -ENOMEM;
-	}
 	r->cfg_size = cfg_size;
 	r->ctx = ctx;
 	if (gap)
@@ -41,7 +36,6 @@ void pvpci_regs_destroy(struct pvpci_regs *r)
 	if (!r)
 		return;
 	free(r->slots);
-	free(r->idx);
 	free(r);
 }
 
@@ -114,7 +108,7 @@ int pvpci_regs_add(struct pvpci_regs *r, const struct pvpci_reg_desc *d)
 	s->read_mask = regs_width_mask[d->size] & ~(d->rsvdp_mask | d->rsvdz_mask);
 	s->keep_mask = d->ro_mask | d->rsvdp_mask;
 	s->rw1c_mask = d->rw1c_mask;
-	s->rsvdz_mask = d->rsvdz_mask;
+	s->write_mask = regs_width_mask[d->size] & ~d->rsvdz_mask;
 	s->offset = (uint16_t)d->offset;
 	s->size = (uint8_t)d->size;
 	s->merge = (d->ro_mask | d->rw1c_mask | d->rsvdp_mask) != 0;
