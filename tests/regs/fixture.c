@@ -21,6 +21,8 @@ static void logf_(struct fx *f, const char *fmt, ...)
 	size_t n = strlen(f->log);
 	va_list ap;
 
+	if (n + 2 >= sizeof(f->log))
+		return;
 	if (n)
 		f->log[n++] = ' ';
 	va_start(ap, fmt);

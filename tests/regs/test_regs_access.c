@@ -344,6 +344,20 @@ static void test_all_four_masks_on_a_32bit_register(void **state)
 	assert_int_equal(t.val, 0x00340678);
 }
 
+static void test_merge_without_read_callback_uses_all_ones(void **state)
+{
+	struct fx *f = *state;
+	struct treg t = { .val = 0 };
+	struct pvpci_reg_desc d = { .offset = 0x4, .size = 2, .write = h_write, .data = &t,
+				    .ro_mask = 0x00f0, .rw1c_mask = 0x0f00 };
+
+	assert_int_equal(pvpci_regs_add(f->r, &d), 0);
+	wr(f, 0x4, 2, 0x0000);  /* RO bits from the all-ones current value, RW1C not set */
+	assert_int_equal(t.val, 0x00f0);
+	wr(f, 0x5, 1, 0x01);    /* narrow: the unwritten byte is all-ones but RW1C-free */
+	assert_int_equal(t.val, 0x01ff);
+}
+
 static void test_masked_full_write_reads_current_first(void **state)
 {
 	struct fx *f = *state;
@@ -352,6 +366,125 @@ static void test_masked_full_write_reads_current_first(void **state)
 	assert_int_equal(add_m(f, 0x4, 2, &t, 0x00f0, 0, 0, 0), 0);
 	wr(f, 0x4, 2, 0x0000);
 	assert_string_equal(f->log, "hr@4 hw@4=f0");
+}
+
+/* ---- randomized cross-check ---- */
+
+/* A reference written bit by bit from the mask definitions: for each register bit, a
+ * written bit becomes the guest's bit (normal, RW1C), the current bit (RO, RsvdP) or 0
+ * (RsvdZ); an unwritten bit keeps the current bit except RW1C and RsvdZ (0). */
+struct ref_reg {
+	unsigned off, size;
+	uint32_t cls[5]; /* normal, ro, rw1c, rsvdp, rsvdz */
+	uint32_t val;
+};
+
+static uint32_t ref_merge(const struct ref_reg *g, uint32_t wbits, uint32_t data)
+{
+	uint32_t cur = g->val;
+
+	return (wbits & (g->cls[0] | g->cls[2]) & data) | (wbits & (g->cls[1] | g->cls[3]) & cur) |
+	       (~wbits & (g->cls[0] | g->cls[1] | g->cls[3]) & cur);
+}
+
+static uint32_t rnd(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*s >> 33);
+}
+
+static void random_layout(struct fx *f, struct ref_reg *g, struct treg *t, unsigned *n,
+			  uint64_t *seed)
+{
+	unsigned tries, k, b, c;
+
+	for (tries = 0, *n = 0; tries < 200 && *n < 64; tries++) {
+		struct ref_reg *x = &g[*n];
+
+		memset(x, 0, sizeof(*x));
+		x->size = 1u << (rnd(seed) % 3);
+		x->off = (rnd(seed) % 64) & ~(x->size - 1);
+		for (b = 0; b < 8 * x->size; b++) {
+			c = rnd(seed) % 8;
+			x->cls[c < 5 ? c : 0] |= 1u << b;
+		}
+		x->val = rnd(seed) & (x->size == 4 ? ~0u : (1u << (8 * x->size)) - 1);
+		t[*n].val = x->val;
+		k = add_m(f, x->off, x->size, &t[*n], x->cls[1], x->cls[2], x->cls[3], x->cls[4]);
+		assert_true(k == 0 || k == (unsigned)-EEXIST);
+		if (k == 0)
+			(*n)++;
+	}
+}
+
+static const struct ref_reg *ref_find(const struct ref_reg *g, unsigned n, unsigned byte)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (byte >= g[i].off && byte < g[i].off + g[i].size)
+			return &g[i];
+	return NULL;
+}
+
+static void random_access(struct fx *f, struct ref_reg *g, const struct treg *t, unsigned n,
+			  uint8_t *ref_hw, uint64_t *seed)
+{
+	unsigned size = 1u << (rnd(seed) % 3), off = (rnd(seed) % 64) & ~(size - 1), b, i;
+	uint32_t val = rnd(seed), expect = 0, wbits, data, v;
+	const struct ref_reg *x;
+
+	f->log[0] = 0;
+	if (rnd(seed) & 1) {
+		for (b = 0; b < size; b++) {
+			x = ref_find(g, n, off + b);
+			v = x ? (x->val & (x->cls[0] | x->cls[1] | x->cls[2])) >>
+				(8 * (off + b - x->off)) : ref_hw[off + b];
+			expect |= (v & 0xff) << (8 * b);
+		}
+		assert_int_equal(rd(f, off, size), expect);
+		return;
+	}
+	wr(f, off, size, val);
+	for (b = 0; b < size; b++)
+		if (!ref_find(g, n, off + b))
+			ref_hw[off + b] = (uint8_t)(val >> (8 * b));
+	for (i = 0; i < n; i++) {
+		if (g[i].off + g[i].size <= off || g[i].off >= off + size)
+			continue;
+		wbits = 0;
+		for (b = 0; b < g[i].size; b++)
+			if (g[i].off + b >= off && g[i].off + b < off + size)
+				wbits |= 0xffu << (8 * b);
+		data = g[i].off >= off ? val >> (8 * (g[i].off - off)) : val << (8 * (off - g[i].off));
+		g[i].val = ref_merge(&g[i], wbits, data);
+	}
+	for (i = 0; i < n; i++)
+		assert_int_equal(t[i].val, g[i].val);
+	assert_memory_equal(f->hw, ref_hw, 64);
+}
+
+static void test_random_accesses_match_reference_model(void **state)
+{
+	uint64_t seed = 0x5eed;
+	unsigned layout_no, k, n;
+
+	(void)state;
+	for (layout_no = 0; layout_no < 50; layout_no++) {
+		struct fx *f = fx_new(256, &gap_ops);
+		struct ref_reg g[64];
+		struct treg t[64];
+		uint8_t ref_hw[64];
+
+		memset(t, 0, sizeof(t));
+		for (k = 0; k < 64; k++)
+			f->hw[k] = ref_hw[k] = (uint8_t)rnd(&seed);
+		random_layout(f, g, t, &n, &seed);
+		assert_int_equal(pvpci_regs_count(f->r), n);
+		for (k = 0; k < 2000; k++)
+			random_access(f, g, t, n, ref_hw, &seed);
+		fx_free(f);
+	}
 }
 
 int main(void)
@@ -377,6 +510,8 @@ int main(void)
 		T(test_rsvdp_reads_zero_and_keeps_current),
 		T(test_rsvdz_reads_zero_and_writes_zero),
 		T(test_all_four_masks_on_a_32bit_register),
+		T(test_merge_without_read_callback_uses_all_ones),
+		cmocka_unit_test(test_random_accesses_match_reference_model),
 		T(test_masked_full_write_reads_current_first),
 	};
 

@@ -310,6 +310,11 @@ static void test_handler_read_error_fails_the_access(void **state)
 	assert_int_equal(add(f, 0x24, 4, &t), 0);
 	assert_int_equal(pvpci_regs_write(f->r, 0x24, 2, 0), -EACCES);
 	assert_string_equal(f->log, "hr@24");
+	/* So does a full-width write to a register with preserving masks. */
+	f->log[0] = 0;
+	assert_int_equal(add_m(f, 0x28, 4, &t, 0x1, 0, 0, 0), 0);
+	assert_int_equal(pvpci_regs_write(f->r, 0x28, 4, 0), -EACCES);
+	assert_string_equal(f->log, "hr@28");
 }
 
 static void test_handler_write_error_fails_the_access(void **state)
