@@ -124,4 +124,32 @@ int pvpci_model_raise(struct pvpci_source *s, enum pvpci_irq_kind kind, unsigned
 /* True if s is a model source. */
 bool pvpci_source_is_model(const struct pvpci_source *s);
 
+/* ---- The sysfs source ---- */
+/* A real device through ROOT/BDF/{config,resource,resourceN,enable,reset}. root NULL or
+ * "": $PVPCI_SYSFS_ROOT if set, else /sys/bus/pci/devices. bdf: "dddd:bb:dd.f" or
+ * "bb:dd.f". Reading config space needs root (256 bytes at least). Constant registers
+ * (ids, class, header type, subsystem ids, capability pointer, interrupt pin, capability
+ * headers) and the BARs (from `resource`) are read once at open. Every write, BAR access,
+ * enable and reset is refused with -EBUSY (and a rate-limited log line naming the driver
+ * and how to unbind) while a host driver other than a stub (pciback, pci-stub, vfio-pci)
+ * owns the device. */
+int pvpci_sysfs_open(const char *bdf, const char *root, const struct pvpci_log *log,
+		     struct pvpci_source **out) PVPCI_WUR;
+/* The sysfs directory used for root (see above). */
+const char *pvpci_sysfs_root(const char *root);
+bool pvpci_source_is_sysfs(const struct pvpci_source *s);
+/* Name of the driver bound now ("" when unbound). */
+int pvpci_sysfs_driver(const struct pvpci_source *s, char *buf, size_t len) PVPCI_WUR;
+/* 0 if pvpci may write to the device now, -EBUSY if a host driver owns it; msg (may be
+ * NULL) gets a line naming the driver and how to unbind it. */
+int pvpci_sysfs_writable(const struct pvpci_source *s, char *msg, size_t len);
+/* What reached the device file (config preads / pwrites) and what the cache answered. */
+struct pvpci_sysfs_stats {
+	uint64_t dev_reads;
+	uint64_t dev_writes;
+	uint64_t cache_hits;
+	uint64_t refused;
+};
+void pvpci_sysfs_get_stats(const struct pvpci_source *s, struct pvpci_sysfs_stats *out);
+
 #endif
