@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vpci mmio: the guest-physical entry point. An access is, in this order, an ECAM access
+ * (inside the domain's ECAM window), an access to the pages of an MSI-X table or PBA
+ * (emulated by msix.c), or an access to a mapped BAR frame, forwarded to the device at the
+ * same BAR offset: what the p2m would give the guest on real hardware, and what lets a
+ * guest process on the local platform reach its device. Anything else is -ENXIO for the
+ * caller to answer. The domain lock is taken for reading; which BARs are mapped can only
+ * change under it taken for writing.
+ */
+#include <errno.h>
+
+#include "vpci_int.h"
+
+static uint64_t ones(unsigned len)
+{
+	return len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
+}
+
+/* A mapped BAR frame: forward to the device. 1 if handled. */
+static int direct(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *val,
+		  bool write)
+{
+	for (unsigned i = 0; i < VPCI_NSLOTS; i++) {
+		const struct vpci_bar *b = &dev->bar[i];
+		uint64_t off;
+		int rc;
+
+		if (!b->mapped || gpa < b->guest_addr || gpa - b->guest_addr > b->size - len)
+			continue;
+		if (!pvpci_rangeset_contains(&b->frames, VPCI_PFN(gpa), VPCI_PFN(gpa + len - 1)))
+			continue;
+		off = gpa - b->guest_addr;
+		pthread_mutex_lock(&dev->lock);
+		if (!write)
+			rc = pvpci_source_bar_read(dev->src, i, off, len, val);
+		else if (b->type == PVPCI_BAR_ROM)
+			rc = 0; /* read-only memory */
+		else
+			rc = pvpci_source_bar_write(dev->src, i, off, len, *val);
+		pthread_mutex_unlock(&dev->lock);
+		if (rc && !write)
+			*val = ones(len);
+		return 1;
+	}
+	return 0;
+}
+
+static int mmio(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len, uint64_t *val,
+		bool write)
+{
+	int rc = -ENXIO;
+
+	pthread_rwlock_rdlock(&d->lock);
+	for (unsigned pass = 0; pass < 2 && rc; pass++)
+		for (unsigned s = 0; s < PVPCI_VPCI_SLOTS && rc; s++) {
+			if (!(d->slots_used & (1u << s)))
+				continue;
+			for (unsigned fn = 0; fn < 8 && rc; fn++) {
+				struct vpci_dev *dev = d->dev[PVPCI_DEVFN(s, fn)];
+
+				if (!dev)
+					continue;
+				if (pass == 0 ? vpci_msix_mmio(dev, gpa, len, val, write) :
+						direct(dev, gpa, len, val, write))
+					rc = 0;
+			}
+		}
+	pthread_rwlock_unlock(&d->lock);
+	return rc;
+}
+
+static bool len_ok(uint64_t gpa, unsigned len)
+{
+	return (len == 1 || len == 2 || len == 4 || len == 8) && gpa <= UINT64_MAX - (len - 1);
+}
+
+int pvpci_vpci_mmio_read(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len,
+			 uint64_t *val)
+{
+	*val = ones(len);
+	if (!len_ok(gpa, len))
+		return -EINVAL;
+	if (gpa >= d->ecam_base && gpa - d->ecam_base < d->ecam_size)
+		return pvpci_vpci_ecam_read(d, gpa - d->ecam_base, len, val);
+	if (atomic_load_explicit(&d->crashed, memory_order_relaxed))
+		return 0;
+	return mmio(d, gpa, len, val, false);
+}
+
+int pvpci_vpci_mmio_write(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len,
+			  uint64_t val)
+{
+	if (!len_ok(gpa, len))
+		return -EINVAL;
+	val &= ones(len);
+	if (gpa >= d->ecam_base && gpa - d->ecam_base < d->ecam_size)
+		return pvpci_vpci_ecam_write(d, gpa - d->ecam_base, len, val);
+	if (atomic_load_explicit(&d->crashed, memory_order_relaxed))
+		return 0;
+	return mmio(d, gpa, len, &val, true);
+}
