@@ -9,6 +9,7 @@
  * Usage: bench_regs [runs [iters]] (default 21 runs of 10^7 accesses).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,8 +262,8 @@ int main(int argc, char **argv)
 		pvpci_regs_destroy(r);
 		return 1;
 	}
-	printf("regs engine: median of %u runs x %lu accesses (type-0 header, %u handlers)\n",
-	       runs, iters, pvpci_regs_count(r));
+	printf("regs engine: median of %u runs x %lu accesses (type-0 header, %u handlers), "
+	       "cpu %d\n", runs, iters, pvpci_regs_count(r), sched_getcpu());
 	printf("%-36s %10s %10s %10s\n", "workload", "median ns", "min ns", "x baseline");
 	for (w = 0; w < W_N; w++)
 		qsort(t[w], runs, sizeof(double), cmp_double);

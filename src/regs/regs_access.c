@@ -17,12 +17,11 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define NOINLINE __attribute__((noinline))
 
-/* size in {1, 2, 4} (the bits of 0x16), off aligned to it, the access inside the config
- * space; computed without branches, in 64 bits so that off + size cannot wrap. */
+/* size in {1, 2, 4}, off aligned to it, the access inside the config space: lim[] is
+ * cfg_size - size + 1 for the valid sizes and 0 for the others. */
 static inline bool access_ok(const struct pvpci_regs *r, unsigned off, unsigned size)
 {
-	return (size < 5) & ((0x16u >> (size & 7)) & 1) & !(off & (size - 1)) &
-	       ((uint64_t)off + size <= r->cfg_size);
+	return (size < 8) & (off < r->lim[size & 7]) & !(off & (size - 1));
 }
 
 /* True if no handler covers any byte of the aligned access (the index entries are read as
@@ -64,10 +63,6 @@ static inline int gap_read(const struct pvpci_regs *r, unsigned off, unsigned si
 {
 	int rc;
 
-	if (!r->gap.read) {
-		*val = regs_width_mask[size];
-		return 0;
-	}
 	rc = r->gap.read(r->ctx, off, size, val);
 	*val &= regs_width_mask[size];
 	return rc;
@@ -76,22 +71,15 @@ static inline int gap_read(const struct pvpci_regs *r, unsigned off, unsigned si
 static inline int gap_write(const struct pvpci_regs *r, unsigned off, unsigned size,
 			    uint32_t val)
 {
-	if (!r->gap.write)
-		return 0;
 	return r->gap.write(r->ctx, off, size, val & regs_width_mask[size]);
 }
 
-/* The register's value as a read shows it: RsvdP / RsvdZ bits 0, all-ones (masked)
- * without a read callback. */
+/* The register's value as a read shows it: RsvdP / RsvdZ bits 0. */
 static inline int slot_read(const struct pvpci_regs *r, const struct regs_slot *s,
 			    uint32_t *val)
 {
 	int rc;
 
-	if (!s->read) {
-		*val = s->read_mask;
-		return 0;
-	}
 	rc = s->read(r->ctx, s->offset, val, s->data);
 	*val &= s->read_mask;
 	return rc;
@@ -109,14 +97,12 @@ static NOINLINE int slot_write(const struct pvpci_regs *r, const struct regs_slo
 	uint32_t cur = ~0u, keep;
 	int rc;
 
-	if (!s->write)
+	if (s->write == regs_write_ignore)
 		return 0;
 	if (s->merge || size != s->size) {
-		if (s->read) {
-			rc = s->read(r->ctx, s->offset, &cur, s->data);
-			if (rc)
-				return rc;
-		}
+		rc = s->read(r->ctx, s->offset, &cur, s->data);
+		if (rc)
+			return rc;
 		cur &= ~s->rw1c_mask;
 		keep = ~(regs_width_mask[size] << sh) | s->keep_mask;
 		data = (cur & keep) | (data & ~keep);
@@ -132,11 +118,9 @@ static NOINLINE int slot_write_full_merge(const struct pvpci_regs *r,
 	uint32_t cur = ~0u;
 	int rc;
 
-	if (s->read) {
-		rc = s->read(r->ctx, s->offset, &cur, s->data);
-		if (rc)
-			return rc;
-	}
+	rc = s->read(r->ctx, s->offset, &cur, s->data);
+	if (rc)
+		return rc;
 	val = (cur & s->keep_mask) | (val & ~s->keep_mask);
 	return s->write(r->ctx, s->offset, val & s->write_mask, s->data);
 }
@@ -236,12 +220,12 @@ int pvpci_regs_read(struct pvpci_regs *r, unsigned off, unsigned size, uint32_t 
 	i = r->idx[off];
 	if (likely(i)) {
 		s = slot_at(r, i);
-		if (likely(off == s->offset && size == s->size && s->read)) {
+		if (likely(s->key == REGS_KEY(off, size))) {
 			rc = s->read(r->ctx, off, val, s->data);
 			*val = rc ? ~0u : *val & s->read_mask;
 			return rc;
 		}
-	} else if (likely(all_gap(r, off, size) && r->gap.read)) {
+	} else if (likely(all_gap(r, off, size))) {
 		rc = r->gap.read(r->ctx, off, size, val);
 		*val = rc ? ~0u : *val & regs_width_mask[size];
 		return rc;
@@ -262,7 +246,7 @@ int pvpci_regs_write(struct pvpci_regs *r, unsigned off, unsigned size, uint32_t
 	i = r->idx[off];
 	if (likely(i)) {
 		s = slot_at(r, i);
-		if (likely(off == s->offset && size == s->size && s->write)) {
+		if (likely(s->key == REGS_KEY(off, size))) {
 			if (s->merge)
 				return slot_write_full_merge(r, s, val);
 			return s->write(r->ctx, off, val & s->write_mask, s->data);

@@ -12,6 +12,28 @@
 
 #include "regs_int.h"
 
+int regs_read_ones(void *ctx, unsigned reg_off, uint32_t *val, void *data)
+{
+	*val = ~0u;
+	return 0;
+}
+
+int regs_write_ignore(void *ctx, unsigned reg_off, uint32_t val, void *data)
+{
+	return 0;
+}
+
+int regs_gap_read_ones(void *ctx, unsigned off, unsigned size, uint32_t *val)
+{
+	*val = ~0u;
+	return 0;
+}
+
+int regs_gap_write_drop(void *ctx, unsigned off, unsigned size, uint32_t val)
+{
+	return 0;
+}
+
 int pvpci_regs_create(unsigned cfg_size, const struct pvpci_regs_gap_ops *gap, void *ctx,
 		      struct pvpci_regs **out)
 {
@@ -25,8 +47,11 @@ int pvpci_regs_create(unsigned cfg_size, const struct pvpci_regs_gap_ops *gap, v
 		return -ENOMEM;
 	r->cfg_size = cfg_size;
 	r->ctx = ctx;
-	if (gap)
-		r->gap = *gap;
+	r->lim[1] = cfg_size;
+	r->lim[2] = cfg_size - 1;
+	r->lim[4] = cfg_size - 3;
+	r->gap.read = gap && gap->read ? gap->read : regs_gap_read_ones;
+	r->gap.write = gap && gap->write ? gap->write : regs_gap_write_drop;
 	*out = r;
 	return 0;
 }
@@ -102,16 +127,18 @@ int pvpci_regs_add(struct pvpci_regs *r, const struct pvpci_reg_desc *d)
 	if (rc)
 		return rc;
 	s = &r->slots[slot];
-	s->read = d->read;
-	s->write = d->write;
+	s->read = d->read ? d->read : regs_read_ones;
+	s->write = d->write ? d->write : regs_write_ignore;
 	s->data = d->data;
+	s->key = REGS_KEY(d->offset, d->size);
 	s->read_mask = regs_width_mask[d->size] & ~(d->rsvdp_mask | d->rsvdz_mask);
 	s->keep_mask = d->ro_mask | d->rsvdp_mask;
 	s->rw1c_mask = d->rw1c_mask;
 	s->write_mask = regs_width_mask[d->size] & ~d->rsvdz_mask;
 	s->offset = (uint16_t)d->offset;
 	s->size = (uint8_t)d->size;
-	s->merge = (d->ro_mask | d->rw1c_mask | d->rsvdp_mask) != 0;
+	/* Without a write callback nothing is merged (nor read): the write is ignored. */
+	s->merge = d->write && (d->ro_mask | d->rw1c_mask | d->rsvdp_mask) != 0;
 	for (i = 0; i < d->size; i++)
 		r->idx[d->offset + i] = (uint16_t)(slot + 1);
 	r->count++;
