@@ -52,6 +52,9 @@ int pvpci_store_listen(struct pvpci_store *st, unsigned domid, const char *socke
 	PVPCI_WUR;
 /* Close the domain's listening socket and unlink it; its open connections stay. */
 int pvpci_store_unlisten(struct pvpci_store *st, unsigned domid);
+/* Serve an already connected stream socket as a connection of domain domid (for example
+ * one passed over SCM_RIGHTS). The store owns fd on success; on error the caller does. */
+int pvpci_store_add_connection(struct pvpci_store *st, unsigned domid, int fd) PVPCI_WUR;
 
 /* Mark a domain introduced (IS_DOMAIN_INTRODUCED answers T) and fire @introduceDomain. */
 int pvpci_store_introduce_domain(struct pvpci_store *st, unsigned domid) PVPCI_WUR;
@@ -110,8 +113,10 @@ int pvpci_store_set_perms_str(struct pvpci_store *st, const char *path, const ch
 			      size_t str_len) PVPCI_WUR;
 
 /* In-process watch (acts as domain 0): fn(opaque, path, token) is called from
- * pvpci_store_process or from the call that changed the store, once at registration and
- * on every change at or below path (or on the special events for "@..." paths). */
+ * pvpci_store_process (never from the call that changed the store, so fn may call the
+ * store, but not pvpci_store_process), once after registration and on every change at or
+ * below path (or on the special event for "@introduceDomain" / "@releaseDomain").
+ * (path, token) pairs are unique among in-process watches: -EEXIST. */
 typedef void (*pvpci_store_watch_fn)(void *opaque, const char *path, const char *token);
 int pvpci_store_watch(struct pvpci_store *st, const char *path, const char *token,
 		      pvpci_store_watch_fn fn, void *opaque) PVPCI_WUR;
