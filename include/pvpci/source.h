@@ -73,6 +73,9 @@ int pvpci_source_cfg_write(struct pvpci_source *s, unsigned off, unsigned size,
 			   uint32_t val) PVPCI_WUR;
 int pvpci_source_bar_info(struct pvpci_source *s, unsigned idx, struct pvpci_bar_info *out)
 	PVPCI_WUR;
+/* BAR access: size 1, 2, 4 or 8, naturally aligned, inside the BAR (idx of a BAR's lower
+ * half, or PCI_ROM_SLOT); -EINVAL otherwise (empty BAR, upper half of a 64-bit BAR),
+ * -EOPNOTSUPP if the source has no BAR access. The model's ROM is read-only (-EPERM). */
 int pvpci_source_bar_read(struct pvpci_source *s, unsigned idx, uint64_t off,
 			  unsigned size, uint64_t *val) PVPCI_WUR;
 int pvpci_source_bar_write(struct pvpci_source *s, unsigned idx, uint64_t off,
@@ -107,8 +110,12 @@ int pvpci_source_snapshot(struct pvpci_source *s, uint8_t *buf, unsigned len) PV
 
 /* ---- The model source ---- */
 /* A device from a model file: one device of an `lspci -xxx` or `-xxxx` dump plus
- * optional lines "# bar<N> <size>" and "# rom <size>" (hex). path may hold several
- * devices; index picks one (0 = first). log may be NULL. */
+ * optional lines "# bar<N> <size>" and "# rom <size>" (hex, a power of two) and
+ * "# vpd <hex bytes>", placed after the device's title line (tests/data/README.md). A
+ * BAR with no size line is unimplemented if its address is 0, else sized from the
+ * address alignment (at most 4K). path may hold several devices; index picks one
+ * (0 = first; -ENOENT past the end). log may be NULL. Errors fill err->msg, with
+ * "line N: " when a line is at fault. */
 int pvpci_model_open(const char *path, size_t index, const struct pvpci_log *log,
 		     struct pvpci_source **out, struct pvpci_parse_err *err) PVPCI_WUR;
 int pvpci_model_open_text(const char *text, size_t len, size_t index,
@@ -118,8 +125,12 @@ int pvpci_model_open_text(const char *text, size_t len, size_t index,
 int pvpci_model_count(const char *path, size_t *n, struct pvpci_parse_err *err) PVPCI_WUR;
 /* Make a model device raise an interrupt (INTx: vector ignored). Honours the device's own
  * enables and masks (INTx disable, MSI enable / per-vector mask, MSI-X enable / mask-all /
- * entry mask; a masked MSI / MSI-X vector sets its pending bit instead). Returns 1 if
- * delivered, 0 if masked or disabled, negative errno on bad vector. */
+ * entry mask; a masked MSI / MSI-X vector sets its pending bit instead; INTx is not
+ * signalled while MSI or MSI-X is enabled but still sets Status.INTERRUPT; an MSI vector
+ * beyond the granted message count is not sent). Returns 1 if delivered, 0 if masked or
+ * disabled, -EINVAL on a vector beyond what the device has, -ENODEV if the device lacks
+ * that kind (no interrupt pin, no MSI / MSI-X capability). Unmasking a vector whose
+ * pending bit is set delivers it then. */
 int pvpci_model_raise(struct pvpci_source *s, enum pvpci_irq_kind kind, unsigned vector);
 /* True if s is a model source. */
 bool pvpci_source_is_model(const struct pvpci_source *s);
