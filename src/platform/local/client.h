@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A process's handle on the local platform (client.c: joining, requests to the host
+ * daemon, port-state sync, grants, PIRQs, privileged and domain calls;
+ * client_evtchn.c: the event-channel fast path on the shared event regions).
+ */
+#ifndef PVPCI_PLATFORM_LOCAL_CLIENT_H
+#define PVPCI_PLATFORM_LOCAL_CLIENT_H
+
+#include <limits.h>
+
+#include "local.h"
+
+/* An event region this handle shares with one peer handle (or the daemon: home). */
+struct lp_region {
+	uint32_t id;          /* 0 = home */
+	unsigned refs;        /* ports that use it */
+	struct evr *map;
+	unsigned side;        /* where this handle receives */
+	unsigned peer_side;   /* where the peer receives */
+	int rx;               /* this handle's wake-up socket (in epfd) */
+	int tx;               /* the peer's wake-up socket (-1 for home) */
+	struct lp_region *next;
+};
+
+struct lp_port {
+	uint8_t state;        /* enum pvpci_evtchn_state */
+	unsigned rdom, rport, pirq;
+	struct lp_region *reg; /* INTERDOMAIN: where the peer receives */
+};
+
+struct lp_grant {
+	uint32_t gref;
+	void *page;
+	struct lp_grant *next;
+};
+
+struct lp_map {
+	uint32_t id;
+	void *addr;
+	struct lp_map *next;
+};
+
+struct lp_client {
+	struct pvpci_platform *p;
+	const struct pvpci_log *log;
+	char store_path[108];
+	int sock;
+	bool dead;
+	struct xs_handle *xs;
+	int epfd;
+	struct lp_region home;
+	struct lp_region *regions;
+	unsigned max_ports;
+	struct lp_port *ports;
+	uint64_t lpend[EVR_WORDS];     /* harvested, not delivered yet */
+	uint64_t inservice[EVR_WORDS]; /* delivered, waiting for eoi */
+	uint64_t masked[EVR_WORDS];
+	unsigned cursor;               /* next word to look at first */
+	uint32_t ctl_seen;
+	bool armed;
+	uint64_t spin_ns;
+	struct pvpci_evtchn_stats stats;
+	struct lp_grant *grants;
+	struct lp_map *maps;
+};
+
+static inline struct lp_client *lp_client(const struct pvpci_platform *p)
+{
+	return pvpci_platform_priv(p);
+}
+
+/* client.c */
+/* One request / response; extra (optional) gets the bytes after the response header,
+ * fds (optional) the fds passed with it. Syncs port states afterwards when due. */
+int lp_rpc(struct lp_client *c, struct lp_req *req, struct lp_rsp *rsp, void *extra,
+	   size_t *extra_len, int *fds, unsigned *nfds);
+/* Fetch port-state changes from the daemon if the home control counter moved. */
+int lp_sync_if_due(struct lp_client *c);
+void lp_mark_dead(struct lp_client *c);
+
+/* client_evtchn.c */
+int lp_evtchn_notify(struct pvpci_platform *p, unsigned port);
+int lp_evtchn_fd(const struct pvpci_platform *p);
+int lp_evtchn_pending(struct pvpci_platform *p);
+int lp_evtchn_prepare_wait(struct pvpci_platform *p);
+int lp_evtchn_spin(struct pvpci_platform *p, uint64_t spin_ns);
+int lp_evtchn_wait(struct pvpci_platform *p, int timeout_ms);
+int lp_evtchn_eoi(struct pvpci_platform *p, unsigned port, bool spurious);
+int lp_evtchn_mask(struct pvpci_platform *p, unsigned port, bool mask);
+void lp_evtchn_stats(const struct pvpci_platform *p, struct pvpci_evtchn_stats *s);
+/* Forget a port's local delivery state (closed or re-bound). */
+void lp_port_forget(struct lp_client *c, unsigned port);
+
+#endif

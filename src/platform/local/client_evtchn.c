@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local platform's event-channel fast path, all in the calling process: notify sets
+ * the peer's pending bit in the event region the two handles share and makes a system
+ * call only if the peer said it sleeps; pending() harvests the regions' bits into the
+ * handle's private bitmap (checking each bit belongs to a port bound through that region)
+ * and hands out one port at a time under late EOI; wait() spins on the shared words
+ * before it arms the fd and sleeps. The daemon is asked only when port states changed.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "client.h"
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static inline bool bit_test(const uint64_t *b, unsigned n)
+{
+	return (b[n / 64] >> (n % 64)) & 1;
+}
+static inline void bit_clear(uint64_t *b, unsigned n) { b[n / 64] &= ~(1ull << (n % 64)); }
+static inline void bit_set(uint64_t *b, unsigned n) { b[n / 64] |= 1ull << (n % 64); }
+
+void lp_port_forget(struct lp_client *c, unsigned port)
+{
+	bit_clear(c->lpend, port);
+	bit_clear(c->inservice, port);
+	bit_clear(c->masked, port);
+}
+
+static bool port_held(const struct lp_client *c, unsigned port)
+{
+	return port != 0 && port < c->max_ports && c->ports[port].state != PVPCI_EVTCHN_CLOSED;
+}
+
+int lp_evtchn_notify(struct pvpci_platform *p, unsigned port)
+{
+	struct lp_client *c = lp_client(p);
+
+	if (!port_held(c, port))
+		return -EINVAL;
+	struct lp_port *pt = &c->ports[port];
+	if (pt->state != PVPCI_EVTCHN_INTERDOMAIN) {
+		/* the peer may have bound it since we last looked */
+		int r = lp_sync_if_due(c);
+		if (r < 0)
+			return r;
+		if (pt->state != PVPCI_EVTCHN_INTERDOMAIN)
+			return pt->state == PVPCI_EVTCHN_CLOSED ? -EINVAL : 0;
+	}
+	struct lp_region *reg = pt->reg;
+	int r = evr_raise(&reg->map->side[reg->peer_side], pt->rport, reg->tx);
+	if (r == 0) {
+		c->stats.notify_coalesced++;
+		return 0;
+	}
+	c->stats.notify++;
+	if (r == 2)
+		c->stats.notify_wakeups++;
+	return 0;
+}
+
+int lp_evtchn_fd(const struct pvpci_platform *p)
+{
+	return lp_client(p)->epfd;
+}
+
+/* Keep the bits of ports bound through region reg (home: PIRQs and loopback); count the
+ * rest as bogus. */
+static void harvest(struct lp_client *c, struct lp_region *reg)
+{
+	uint64_t got[EVR_WORDS];
+
+	if (!atomic_load_explicit(&reg->map->side[reg->side].summary, memory_order_relaxed))
+		return;
+	memset(got, 0, sizeof(got));
+	if (!evr_harvest(&reg->map->side[reg->side], got))
+		return;
+	for (unsigned w = 0; w < EVR_WORDS; w++) {
+		for (uint64_t v = got[w]; v; v &= v - 1) {
+			unsigned port = w * 64 + (unsigned)__builtin_ctzll(v);
+			const struct lp_port *pt = port < c->max_ports ? &c->ports[port] : NULL;
+			bool ok = pt && ((pt->state == PVPCI_EVTCHN_INTERDOMAIN && pt->reg == reg) ||
+					 (reg == &c->home && pt->state == PVPCI_EVTCHN_PIRQ));
+			if (ok)
+				bit_set(c->lpend, port);
+			else
+				c->stats.bogus++;
+		}
+	}
+}
+
+/* Clear the sleeping words and empty the wake-up sockets the fd reported. */
+static void disarm(struct lp_client *c)
+{
+	struct epoll_event ev[16];
+	char buf[64];
+
+	atomic_store(&c->home.map->side[0].sleeping, 0);
+	for (struct lp_region *r = c->regions; r; r = r->next)
+		atomic_store(&r->map->side[r->side].sleeping, 0);
+	c->armed = false;
+	int n = epoll_wait(c->epfd, ev, PVPCI_ARRAY_SIZE(ev), 0);
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.fd == c->sock) {
+			if (recv(c->sock, buf, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
+				lp_mark_dead(c);
+			continue;
+		}
+		while (recv(ev[i].data.fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+	}
+}
+
+/* The next deliverable port from the private bitmap, round robin over words. */
+static int take_port(struct lp_client *c)
+{
+	for (unsigned i = 0; i < EVR_WORDS; i++) {
+		unsigned w = (c->cursor + i) % EVR_WORDS;
+		uint64_t v = c->lpend[w] & ~c->inservice[w] & ~c->masked[w];
+		if (!v)
+			continue;
+		unsigned port = w * 64 + (unsigned)__builtin_ctzll(v);
+		bit_clear(c->lpend, port);
+		bit_set(c->inservice, port);
+		c->cursor = (w + 1) % EVR_WORDS;
+		c->stats.delivered++;
+		return (int)port;
+	}
+	return -EAGAIN;
+}
+
+int lp_evtchn_pending(struct pvpci_platform *p)
+{
+	struct lp_client *c = lp_client(p);
+	bool woke = c->armed;
+
+	if (woke) {
+		disarm(c);
+		c->stats.wakeups++;
+	}
+	if (c->dead)
+		return -ESHUTDOWN;
+	if (atomic_load_explicit(&c->home.map->side[0].ctl, memory_order_relaxed) != c->ctl_seen) {
+		int r = lp_sync_if_due(c);
+		if (r < 0)
+			return r;
+	}
+	harvest(c, &c->home);
+	for (struct lp_region *r = c->regions; r; r = r->next)
+		harvest(c, r);
+	int port = take_port(c);
+	if (port < 0 && woke)
+		c->stats.wakeups_spurious++;
+	return port;
+}
+
+static bool deliverable(const struct lp_client *c)
+{
+	for (unsigned w = 0; w < EVR_WORDS; w++)
+		if (c->lpend[w] & ~c->inservice[w] & ~c->masked[w])
+			return true;
+	return false;
+}
+
+int lp_evtchn_prepare_wait(struct pvpci_platform *p)
+{
+	struct lp_client *c = lp_client(p);
+	bool busy;
+
+	if (c->dead)
+		return -ESHUTDOWN;
+	if (deliverable(c))
+		return -EBUSY;
+	atomic_store(&c->home.map->side[0].sleeping, 1);
+	for (struct lp_region *r = c->regions; r; r = r->next)
+		atomic_store(&r->map->side[r->side].sleeping, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	busy = atomic_load(&c->home.map->side[0].ctl) != c->ctl_seen ||
+	       atomic_load(&c->home.map->side[0].summary) != 0;
+	for (struct lp_region *r = c->regions; r && !busy; r = r->next)
+		busy = atomic_load(&r->map->side[r->side].summary) != 0;
+	c->armed = true;
+	if (busy) {
+		disarm(c);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int lp_evtchn_spin(struct pvpci_platform *p, uint64_t spin_ns)
+{
+	uint64_t start = pvpci_now_ns();
+
+	for (unsigned i = 0;; i++) {
+		int r = lp_evtchn_pending(p);
+		if (r != -EAGAIN)
+			return r;
+		if ((i & 15) == 15 && pvpci_now_ns() - start >= spin_ns)
+			return -EAGAIN;
+		cpu_relax();
+	}
+}
+
+int lp_evtchn_wait(struct pvpci_platform *p, int timeout_ms)
+{
+	struct lp_client *c = lp_client(p);
+	uint64_t start = pvpci_now_ns();
+	int r = lp_evtchn_spin(p, c->spin_ns);
+
+	while (r == -EAGAIN) {
+		int left = -1;
+		if (timeout_ms >= 0) {
+			uint64_t el = (pvpci_now_ns() - start) / 1000000u;
+			left = el >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)el;
+		}
+		r = lp_evtchn_prepare_wait(p);
+		if (r == 0) {
+			struct pollfd pfd = { .fd = c->epfd, .events = POLLIN };
+			int n = poll(&pfd, 1, left);
+			if (n < 0 && errno != EINTR)
+				return -errno;
+			r = lp_evtchn_pending(p);
+			if (r == -EAGAIN && n == 0)
+				return -ETIMEDOUT;
+		} else if (r == -EBUSY) {
+			r = lp_evtchn_pending(p);
+		}
+		if (r == -EAGAIN && left == 0)
+			return -ETIMEDOUT;
+	}
+	return r;
+}
+
+int lp_evtchn_eoi(struct pvpci_platform *p, unsigned port, bool spurious)
+{
+	struct lp_client *c = lp_client(p);
+
+	if (!port_held(c, port))
+		return -EINVAL;
+	bit_clear(c->inservice, port);
+	if (spurious)
+		c->stats.eoi_spurious++;
+	return 0;
+}
+
+int lp_evtchn_mask(struct pvpci_platform *p, unsigned port, bool mask)
+{
+	struct lp_client *c = lp_client(p);
+
+	if (!port_held(c, port))
+		return -EINVAL;
+	if (mask) {
+		bit_set(c->masked, port);
+	} else {
+		bit_clear(c->masked, port);
+		bit_clear(c->inservice, port);
+	}
+	return 0;
+}
+
+void lp_evtchn_stats(const struct pvpci_platform *p, struct pvpci_evtchn_stats *s)
+{
+	*s = lp_client(p)->stats;
+}

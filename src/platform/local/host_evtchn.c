@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host daemon's event channels and PIRQs: per-domain port tables (port 0 never
+ * used), unbound ports offered to one domain, interdomain binding (which gives the two
+ * connections an event region of their own, created on first use), closing (the peer's
+ * port falls back to unbound, offered to the closer, as in Xen), PIRQs allocated by the
+ * control domain for a guest, bound by the guest and fired by their owner (the daemon
+ * raises the guest's port in its home region). Connections learn state changes made by
+ * others through the dirty bits the sync request reports.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+
+static void mark_dirty(struct hconn *c, unsigned port)
+{
+	c->dirty[port / 64] |= 1ull << (port % 64);
+	if (c->home)
+		evr_kick(&c->home->side[0], c->home_tx);
+}
+
+static unsigned resolve(const struct hconn *c, unsigned domid)
+{
+	return domid == PVPCI_DOMID_SELF ? c->dom->domid : domid;
+}
+
+static int port_alloc(struct pvpci_host *h, struct hdom *d)
+{
+	for (unsigned p = 1; p < h->max_ports; p++)
+		if (d->ports[p].state == PVPCI_EVTCHN_CLOSED)
+			return (int)p;
+	return -ENOSPC;
+}
+
+/* Close port of d. notify_owner: the owner did not ask (daemon-initiated), tell it. */
+static void port_close(struct pvpci_host *h, struct hdom *d, unsigned port, bool notify_owner)
+{
+	struct hport *pt = &d->ports[port];
+
+	if (pt->state == PVPCI_EVTCHN_INTERDOMAIN) {
+		struct hdom *rd = host_dom(h, pt->rdom);
+		struct hport *rp = rd ? &rd->ports[pt->rport] : NULL;
+		if (rp && rp->state == PVPCI_EVTCHN_INTERDOMAIN && rp->rdom == d->domid &&
+		    rp->rport == port) {
+			rp->state = PVPCI_EVTCHN_UNBOUND;
+			rp->rport = 0;
+			rp->reg = NULL;
+			mark_dirty(rp->owner, pt->rport);
+		}
+	} else if (pt->state == PVPCI_EVTCHN_PIRQ) {
+		unsigned idx = pt->pirq - LP_PIRQ_FIRST;
+		if (idx < h->max_pirqs && d->pirqs[idx].port == port)
+			d->pirqs[idx].port = 0;
+	}
+	if (notify_owner && pt->owner && !pt->owner->dead)
+		mark_dirty(pt->owner, port);
+	memset(pt, 0, sizeof(*pt));
+}
+
+int host_evt_alloc(struct pvpci_host *h, struct hconn *c, unsigned rdom)
+{
+	rdom = resolve(c, rdom);
+	if (!host_dom(h, rdom))
+		return -ESRCH;
+	int port = port_alloc(h, c->dom);
+	if (port < 0)
+		return port;
+	struct hport *pt = &c->dom->ports[port];
+	pt->state = PVPCI_EVTCHN_UNBOUND;
+	pt->owner = c;
+	pt->rdom = rdom;
+	return port;
+}
+
+static struct hregion *region_get(struct pvpci_host *h, struct hconn *a, struct hconn *b)
+{
+	struct hregion *g;
+	int sp[2][2] = { { -1, -1 }, { -1, -1 } };
+
+	for (g = h->regions; g; g = g->next)
+		if ((g->c[0] == a && g->c[1] == b) || (g->c[0] == b && g->c[1] == a))
+			return g;
+	g = calloc(1, sizeof(*g));
+	int fd = lp_new_page_memfd("pvpci-evtchn");
+	bool ok = g && fd >= 0;
+	for (int s = 0; s < 2 && ok; s++)
+		ok = socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp[s]) == 0;
+	if (!ok) {
+		free(g);
+		if (fd >= 0)
+			close(fd);
+		for (int s = 0; s < 2; s++)
+			lp_close_fds(sp[s], 2);
+		return NULL;
+	}
+	g->id = h->next_region_id++;
+	if (h->next_region_id == 0)
+		h->next_region_id = 1;
+	g->c[0] = a;
+	g->c[1] = b;
+	g->memfd = fd;
+	for (int s = 0; s < 2; s++) {
+		g->rx[s] = sp[s][0];
+		g->tx[s] = sp[s][1];
+	}
+	g->next = h->regions;
+	h->regions = g;
+	return g;
+}
+
+int host_evt_bind(struct pvpci_host *h, struct hconn *c, unsigned rdom, unsigned rport)
+{
+	struct hdom *rd = host_dom(h, resolve(c, rdom));
+
+	if (!rd)
+		return -ESRCH;
+	if (rport == 0 || rport >= h->max_ports)
+		return -EINVAL;
+	struct hport *rp = &rd->ports[rport];
+	if (rp->state != PVPCI_EVTCHN_UNBOUND)
+		return -EINVAL;
+	if (rp->rdom != c->dom->domid)
+		return -EACCES;
+	struct hregion *g = NULL;
+	if (rp->owner != c && !(g = region_get(h, c, rp->owner)))
+		return -ENOMEM;
+	int port = port_alloc(h, c->dom);
+	if (port < 0)
+		return port;
+	struct hport *pt = &c->dom->ports[port];
+	*pt = (struct hport){ .state = PVPCI_EVTCHN_INTERDOMAIN, .owner = c, .rdom = rd->domid,
+			      .rport = rport, .reg = g };
+	rp->state = PVPCI_EVTCHN_INTERDOMAIN;
+	rp->rport = (unsigned)port;
+	rp->reg = g;
+	mark_dirty(c, (unsigned)port);
+	mark_dirty(rp->owner, rport);
+	return port;
+}
+
+int host_evt_close(struct pvpci_host *h, struct hconn *c, unsigned port)
+{
+	if (port == 0 || port >= h->max_ports || c->dom->ports[port].owner != c ||
+	    c->dom->ports[port].state == PVPCI_EVTCHN_CLOSED)
+		return -EINVAL;
+	port_close(h, c->dom, port, false);
+	return 0;
+}
+
+int host_evt_status(struct pvpci_host *h, struct hconn *c, unsigned domid, unsigned port,
+		    struct lp_rsp *rsp)
+{
+	domid = resolve(c, domid);
+	if (domid != c->dom->domid && c->dom->domid != 0)
+		return -EPERM;
+	struct hdom *d = host_dom(h, domid);
+	if (!d)
+		return -ESRCH;
+	if (port == 0 || port >= h->max_ports)
+		return -EINVAL;
+	const struct hport *pt = &d->ports[port];
+	rsp->u[0] = pt->state;
+	rsp->u[1] = pt->rdom;
+	rsp->u[2] = pt->rport;
+	rsp->u[3] = pt->pirq;
+	return 0;
+}
+
+/* One sync entry for port; adds 3 fds when it goes through a region. */
+static int sync_entry(struct hconn *c, unsigned port, struct lp_sync_port *e, int *fds,
+		      unsigned *nfds)
+{
+	const struct hport *pt = &c->dom->ports[port];
+
+	memset(e, 0, sizeof(*e));
+	e->port = port;
+	if (pt->owner != c)
+		return 0; /* not ours (any more): closed */
+	e->state = pt->state;
+	e->rdom = pt->rdom;
+	e->rport = pt->rport;
+	e->pirq = pt->pirq;
+	if (pt->state != PVPCI_EVTCHN_INTERDOMAIN || !pt->reg)
+		return 0;
+	const struct hregion *g = pt->reg;
+	unsigned s = g->c[0] == c ? 0 : 1;
+	int f[3] = { dup(g->memfd), dup(g->rx[s]), dup(g->tx[s ^ 1]) };
+	if (f[0] < 0 || f[1] < 0 || f[2] < 0) {
+		int e2 = errno;
+		lp_close_fds(f, 3);
+		return -e2;
+	}
+	e->region = g->id;
+	e->side = s;
+	e->has_fds = 1;
+	memcpy(fds + *nfds, f, sizeof(f));
+	*nfds += 3;
+	return 0;
+}
+
+int host_evt_sync(struct pvpci_host *h, struct hconn *c, struct lp_rsp *rsp,
+		  struct lp_sync_port *e, int *fds, unsigned *nfds)
+{
+	unsigned n = 0;
+	bool more = false;
+
+	*nfds = 0;
+	for (unsigned w = 0; w < EVR_WORDS && !more; w++) {
+		while (c->dirty[w]) {
+			if (n == LP_SYNC_MAX) {
+				more = true;
+				break;
+			}
+			unsigned port = w * 64 + (unsigned)__builtin_ctzll(c->dirty[w]);
+			if (port < h->max_ports) {
+				int r = sync_entry(c, port, &e[n], fds, nfds);
+				if (r < 0) {
+					lp_close_fds(fds, *nfds);
+					*nfds = 0;
+					return r;
+				}
+				n++;
+			}
+			c->dirty[w] &= c->dirty[w] - 1;
+		}
+	}
+	rsp->u[0] = n;
+	rsp->u[1] = more;
+	return 0;
+}
+
+void host_evt_conn_gone(struct pvpci_host *h, struct hconn *c)
+{
+	struct hdom *d = c->dom;
+
+	for (unsigned p = 1; p < h->max_ports; p++)
+		if (d->ports[p].owner == c)
+			port_close(h, d, p, false);
+	for (struct hregion **pp = &h->regions; *pp;) {
+		struct hregion *g = *pp;
+		if (g->c[0] != c && g->c[1] != c) {
+			pp = &g->next;
+			continue;
+		}
+		*pp = g->next;
+		close(g->memfd);
+		lp_close_fds(g->rx, 2);
+		lp_close_fds(g->tx, 2);
+		free(g);
+	}
+}
+
+/* ---- PIRQs ----------------------------------------------------------------------- */
+
+static struct hpirq *pirq_get(struct pvpci_host *h, struct hdom *d, unsigned pirq)
+{
+	unsigned idx = pirq - LP_PIRQ_FIRST;
+
+	if (pirq < LP_PIRQ_FIRST || idx >= h->max_pirqs || !d->pirqs[idx].allocated)
+		return NULL;
+	return &d->pirqs[idx];
+}
+
+int host_pirq_alloc(struct pvpci_host *h, struct hconn *c, unsigned guest)
+{
+	struct hdom *gd = host_dom(h, resolve(c, guest));
+
+	if (!gd)
+		return -ESRCH;
+	for (unsigned i = 0; i < h->max_pirqs; i++) {
+		if (gd->pirqs[i].allocated)
+			continue;
+		gd->pirqs[i] = (struct hpirq){ .allocated = true, .owner_dom = c->dom->domid };
+		return (int)(LP_PIRQ_FIRST + i);
+	}
+	return -ENOSPC;
+}
+
+static void pirq_release(struct pvpci_host *h, struct hdom *gd, struct hpirq *q)
+{
+	if (q->port)
+		port_close(h, gd, q->port, true);
+	memset(q, 0, sizeof(*q));
+}
+
+int host_pirq_free(struct pvpci_host *h, struct hconn *c, unsigned guest, unsigned pirq)
+{
+	struct hdom *gd = host_dom(h, resolve(c, guest));
+
+	if (!gd)
+		return -ESRCH;
+	struct hpirq *q = pirq_get(h, gd, pirq);
+	if (!q)
+		return -ENOENT;
+	pirq_release(h, gd, q);
+	return 0;
+}
+
+int host_pirq_bind(struct pvpci_host *h, struct hconn *c, unsigned pirq)
+{
+	struct hpirq *q = pirq_get(h, c->dom, pirq);
+
+	if (!q)
+		return -ENOENT;
+	if (q->port)
+		return -EBUSY;
+	int port = port_alloc(h, c->dom);
+	if (port < 0)
+		return port;
+	c->dom->ports[port] = (struct hport){ .state = PVPCI_EVTCHN_PIRQ, .owner = c,
+					      .pirq = pirq };
+	q->port = (unsigned)port;
+	return port;
+}
+
+int host_pirq_fire(struct pvpci_host *h, struct hconn *c, unsigned guest, unsigned pirq)
+{
+	struct hdom *gd = host_dom(h, resolve(c, guest));
+
+	if (!gd)
+		return -ESRCH;
+	struct hpirq *q = pirq_get(h, gd, pirq);
+	if (!q)
+		return -ENOENT;
+	if (q->owner_dom != c->dom->domid)
+		return -EPERM;
+	if (!q->port)
+		return 0; /* nobody listens: dropped */
+	struct hconn *oc = gd->ports[q->port].owner;
+	if (oc && oc->home)
+		evr_raise(&oc->home->side[0], q->port, oc->home_tx);
+	return 0;
+}
+
+void host_pirq_dom_gone(struct pvpci_host *h, struct hdom *d)
+{
+	for (struct hdom *o = h->doms; o; o = o->next)
+		for (unsigned i = 0; i < h->max_pirqs; i++) {
+			struct hpirq *q = &o->pirqs[i];
+			if (q->allocated && (o == d || q->owner_dom == d->domid))
+				pirq_release(h, o, q);
+		}
+}

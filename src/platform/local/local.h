@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local platform's private contract between a joined process (client.c,
+ * client_evtchn.c) and the host daemon (host*.c): the request / response messages on a
+ * domain's platform socket (SOCK_SEQPACKET, fds passed with SCM_RIGHTS), and the layout
+ * of an event region, the shared memory through which notifications travel between
+ * processes without the daemon.
+ *
+ * Event region: one 4 KiB memfd shared by exactly two parties (two handles, or a handle
+ * and the daemon for its "home" region). Side s is where party s receives: a pending bit
+ * per port (the receiver's port number), a summary bit per pending word, a "sleeping"
+ * word the receiver sets before it sleeps, and (home region only) a control counter the
+ * daemon bumps when the receiver's port states changed. Each side also has a datagram
+ * socket pair: the receiver polls the rx end, the sender holds the tx end, so a peer can
+ * wake its receiver but can neither drain nor block another peer's wake-ups.
+ *
+ * Ordering (no lost wake-up): sender: set pending bit, set summary bit, full fence, read
+ * sleeping; if set, clear it and send one byte on tx. Receiver: set sleeping, full fence,
+ * re-read the summaries; sleep only if all are empty.
+ */
+#ifndef PVPCI_PLATFORM_LOCAL_H
+#define PVPCI_PLATFORM_LOCAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "pvpci/platform.h"
+
+#define LP_WIRE_VERSION 1u
+#define LP_GREF_FIRST 8u        /* grant references 0-7 are reserved, as in Xen */
+#define LP_PIRQ_FIRST 16u       /* PIRQs below 16 are the legacy ISA ones */
+#define LP_MAX_FDS 48u          /* fds in one message */
+#define LP_SYNC_MAX 16u         /* port entries per sync response (3 fds each) */
+#define LP_DOMLIST_MAX 16u      /* domains per list response */
+#define LP_RPC_TIMEOUT_MS 10000 /* a client gives the daemon this long to answer */
+
+/* ---- event region --------------------------------------------------------------- */
+#define EVR_WORDS (PVPCI_EVTCHN_MAX_PORTS / 64u)
+#define EVR_SIZE 4096u
+
+struct evr_side {
+	_Alignas(64) _Atomic uint32_t sleeping; /* receiver armed its fd */
+	_Atomic uint32_t ctl;                   /* home: bumped when a sync is due */
+	/* summary and pending[0..6] (ports 0-447) share one cache line */
+	_Alignas(64) _Atomic uint64_t summary;
+	_Atomic uint64_t pending[EVR_WORDS];
+};
+
+struct evr {
+	struct evr_side side[2];
+};
+_Static_assert(sizeof(struct evr) <= EVR_SIZE, "event region fits a page");
+
+/* Raise port's bit on side s; wake through tx_fd if the receiver sleeps. Returns 0 when
+ * the bit was already pending (coalesced), 1 when newly set, 2 when it also woke. */
+static inline int evr_raise(struct evr_side *s, unsigned port, int tx_fd)
+{
+	uint64_t m = 1ull << (port % 64u);
+	unsigned w = port / 64u;
+
+	if (atomic_fetch_or(&s->pending[w], m) & m)
+		return 0;
+	atomic_fetch_or(&s->summary, 1ull << w);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load(&s->sleeping) || !atomic_exchange(&s->sleeping, 0))
+		return 1;
+	char b = 1;
+	(void)!send(tx_fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return 2;
+}
+
+/* Bump the control counter of a home side and wake the receiver if it sleeps. */
+static inline void evr_kick(struct evr_side *s, int tx_fd)
+{
+	atomic_fetch_add(&s->ctl, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0)) {
+		char b = 1;
+		(void)!send(tx_fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+}
+
+/* Move side s's pending bits into out[] (OR). Returns true if anything was taken. */
+static inline bool evr_harvest(struct evr_side *s, uint64_t out[EVR_WORDS])
+{
+	if (!atomic_load_explicit(&s->summary, memory_order_relaxed))
+		return false;
+	uint64_t sum = atomic_exchange(&s->summary, 0);
+	bool any = false;
+	while (sum) {
+		unsigned w = (unsigned)__builtin_ctzll(sum);
+		sum &= sum - 1;
+		uint64_t v = atomic_exchange(&s->pending[w], 0);
+		out[w] |= v;
+		any |= v != 0;
+	}
+	return any;
+}
+
+/* ---- messages ------------------------------------------------------------------- */
+enum lp_op {
+	LP_HELLO = 1,    /* u0 version -> u0 domid, u1 max_ports; fds [home memfd, home rx] */
+	LP_SYNC,         /* -> u0 count, u1 more; entries lp_sync_port; 3 fds per
+			  * interdomain entry [region memfd, my rx, peer tx] */
+	LP_GNT_SHARE,    /* u0 remote domid, u1 readonly; fds [memfd] -> u0 gref */
+	LP_GNT_UNSHARE,  /* u0 gref */
+	LP_GNT_MAP,      /* u0 domid, u1 gref, u2 flags -> u0 map id; fds [memfd] */
+	LP_GNT_UNMAP,    /* u0 map id */
+	LP_EVT_ALLOC,    /* u0 remote domid -> u0 port */
+	LP_EVT_BIND,     /* u0 remote domid, u1 remote port -> u0 port */
+	LP_EVT_CLOSE,    /* u0 port */
+	LP_EVT_STATUS,   /* u0 domid, u1 port -> u0 state, u1 rdom, u2 rport, u3 pirq */
+	LP_PIRQ_ALLOC,   /* u0 guest -> u0 pirq */
+	LP_PIRQ_FREE,    /* u0 guest, u1 pirq */
+	LP_PIRQ_BIND,    /* u0 pirq -> u0 port */
+	LP_PIRQ_FIRE,    /* u0 guest, u1 pirq */
+	LP_PRIV_PERM,    /* u0 domid, u1 kind, u2 allow, x0 first, x1 count */
+	LP_PRIV_QUERY,   /* u0 domid, u1 kind, x0 first, x1 last -> u0 granted, u1 any */
+	LP_DOM_CREATE,   /* name -> u0 domid */
+	LP_DOM_DESTROY,  /* u0 domid */
+	LP_DOM_LIST,     /* u0 start index -> u0 total, u1 count; entries lp_dom_entry */
+	LP_OP_COUNT
+};
+
+struct lp_req {
+	uint32_t op;
+	uint32_t u[4];
+	uint32_t pad;
+	uint64_t x[2];
+	char name[PVPCI_DOMAIN_NAME_MAX + 1];
+};
+
+struct lp_rsp {
+	uint32_t op;
+	int32_t err;
+	uint32_t u[4];
+};
+
+struct lp_sync_port {
+	uint32_t port;
+	uint32_t state;       /* enum pvpci_evtchn_state */
+	uint32_t rdom;
+	uint32_t rport;
+	uint32_t pirq;
+	uint32_t region;      /* region id (0 = home) for INTERDOMAIN */
+	uint32_t side;        /* my side in that region */
+	uint32_t has_fds;     /* 3 fds follow in the message for this entry */
+};
+
+struct lp_dom_entry {
+	uint32_t domid;
+	char name[PVPCI_DOMAIN_NAME_MAX + 1];
+};
+
+#define LP_MSG_MAX (sizeof(struct lp_rsp) + LP_DOMLIST_MAX * sizeof(struct lp_dom_entry))
+_Static_assert(sizeof(struct lp_rsp) + LP_SYNC_MAX * sizeof(struct lp_sync_port) <= LP_MSG_MAX,
+	       "sync fits a message");
+_Static_assert(LP_SYNC_MAX * 3 <= LP_MAX_FDS, "sync fds fit a message");
+
+/* ---- helpers (wire.c) ------------------------------------------------------------- */
+/* Send one message with nfds fds. flags: MSG_DONTWAIT for the daemon. */
+int lp_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds, int flags);
+/* Receive one message: *len in/out, fds out (up to *nfds in/out; extra fds closed).
+ * -EPROTO for a truncated message; 0 bytes read = -ECONNRESET. */
+int lp_recv(int sock, void *buf, size_t *len, int *fds, unsigned *nfds, int flags);
+void lp_close_fds(int *fds, unsigned n);
+/* Checks: fd is a 4 KiB memfd sealed against shrinking and growing. */
+int lp_check_page_memfd(int fd);
+/* A new sealed, zeroed 4 KiB memfd. */
+int lp_new_page_memfd(const char *name);
+/* Path of domid's platform / store socket under run_dir. */
+int lp_sock_path(char *buf, size_t len, const char *run_dir, unsigned domid, bool store);
+
+#endif
