@@ -48,8 +48,6 @@ bool pvpci_source_is_model(const struct pvpci_source *s)
 
 /* ---- Comment lines ---- */
 struct parse_ctx {
-	const char *text;
-	size_t len;
 	size_t want;
 	struct model_extra x;
 };
@@ -225,8 +223,6 @@ static int parse(const char *text, size_t len, struct parse_ctx *c, struct pvpci
 	c->x.vpd = calloc(1, MODEL_VPD_MAX);
 	if (!*dumps || !c->x.vpd)
 		return -ENOMEM;
-	c->text = text;
-	c->len = len;
 	err->pos = SIZE_MAX;
 	err->msg[0] = 0;
 	rc = pvpci_dump_parse(text, len, *dumps, MODEL_MAX_DEVICES, n, on_comment, c, err);
