@@ -28,5 +28,10 @@ int pvpci_wants_help(int argc, char **argv);
 /* cmd_device.c */
 int cmd_view(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+/* cmd_host.c */
+int cmd_host(int argc, char **argv);
+int cmd_domain_create(int argc, char **argv);
+int cmd_domain_destroy(int argc, char **argv);
+int cmd_domain_list(int argc, char **argv);
 
 #endif

@@ -15,6 +15,14 @@ static const struct pvpci_cmd commands[] = {
 	  "print the guest's view of a model device in lspci -xxxx format" },
 	{ "replay", cmd_replay, "[same options as view] MODEL TRACE",
 	  "replay a guest's config accesses (r/w/hr/dump/hdump) against a model device" },
+	{ "host", cmd_host, "[--run-dir DIR] [--verbose]",
+	  "run the local platform (store, grants, event channels, domains) in the foreground" },
+	{ "domain-create", cmd_domain_create, "[--run-dir DIR] NAME",
+	  "create a domain on the local platform; prints its domid" },
+	{ "domain-destroy", cmd_domain_destroy, "[--run-dir DIR] ID|NAME",
+	  "destroy a local-platform domain, releasing everything it held" },
+	{ "domain-list", cmd_domain_list, "[--run-dir DIR]",
+	  "list the local platform's domains (id, name)" },
 };
 
 static void print_help(FILE *f)

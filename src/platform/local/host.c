@@ -354,8 +354,11 @@ static bool serve_one(struct pvpci_host *h, struct hconn *c)
 		return false;
 	}
 	o->rsp.err = r;
-	if (r < 0)
-		lp_close_fds(o->fds, o->nfds), o->nfds = 0, o->extra_len = 0;
+	if (r < 0) {
+		lp_close_fds(o->fds, o->nfds);
+		o->nfds = 0;
+		o->extra_len = 0;
+	}
 	char msg[LP_MSG_MAX];
 	memcpy(msg, &o->rsp, sizeof(o->rsp));
 	memcpy(msg + sizeof(o->rsp), o->extra, o->extra_len);
@@ -563,6 +566,9 @@ void pvpci_host_destroy(struct pvpci_host *h)
 		return;
 	while (h->conns)
 		host_conn_close(h, h->conns);
+	if (h->store) /* first: it unlinks the guests' store sockets, emptying their dirs */
+		pvpci_store_destroy(h->store);
+	h->store = NULL;
 	while (h->doms) {
 		struct hdom *d = h->doms;
 		h->doms = d->next;
@@ -575,8 +581,6 @@ void pvpci_host_destroy(struct pvpci_host *h)
 		h->regions = g->next;
 		free(g);
 	}
-	if (h->store)
-		pvpci_store_destroy(h->store);
 	if (h->epfd >= 0)
 		close(h->epfd);
 	if (h->lock_fd >= 0)
