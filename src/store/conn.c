@@ -412,7 +412,7 @@ static void listener_accept(struct pvpci_store *st, struct listener *l)
 		rc = conn_new(st, l->domid, fd);
 		if (rc) {
 			GUEST_LOG(st, PVPCI_LOG_WARNING, "d%u: connection refused: %s", l->domid,
-				  pvpci_errname(rc));
+				  rc == -EMFILE ? "connection limit reached" : pvpci_errname(rc));
 			close(fd);
 		}
 	}
