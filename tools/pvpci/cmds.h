@@ -33,5 +33,7 @@ int cmd_host(int argc, char **argv);
 int cmd_domain_create(int argc, char **argv);
 int cmd_domain_destroy(int argc, char **argv);
 int cmd_domain_list(int argc, char **argv);
+/* cmd_sysfs.c */
+int cmd_sysfs(int argc, char **argv);
 
 #endif

@@ -23,6 +23,8 @@ static const struct pvpci_cmd commands[] = {
 	  "destroy a local-platform domain, releasing everything it held" },
 	{ "domain-list", cmd_domain_list, "[--run-dir DIR]",
 	  "list the local platform's domains (id, name)" },
+	{ "sysfs", cmd_sysfs, "[--root DIR] [--check-writable] BDF",
+	  "show a real device through sysfs: owner, writability, BARs, config (lspci -x)" },
 };
 
 static void print_help(FILE *f)
