@@ -17,6 +17,32 @@ static uint64_t ones(unsigned len)
 	return len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
 }
 
+/* One access to BAR idx at off; the device takes naturally aligned accesses, so an
+ * unaligned one is split into bytes. */
+static int bar_access(struct pvpci_source *src, unsigned idx, uint64_t off, unsigned len,
+		      uint64_t *val, bool write)
+{
+	uint64_t out = 0, b;
+	int rc;
+
+	if (!(off & (len - 1)))
+		return write ? pvpci_source_bar_write(src, idx, off, len, *val) :
+			       pvpci_source_bar_read(src, idx, off, len, val);
+	for (unsigned k = 0; k < len; k++) {
+		if (write)
+			rc = pvpci_source_bar_write(src, idx, off + k, 1, (*val >> (8 * k)) & 0xff);
+		else
+			rc = pvpci_source_bar_read(src, idx, off + k, 1, &b);
+		if (rc)
+			return rc;
+		if (!write)
+			out |= (b & 0xff) << (8 * k);
+	}
+	if (!write)
+		*val = out;
+	return 0;
+}
+
 /* A mapped BAR frame: forward to the device. 1 if handled. */
 static int direct(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *val,
 		  bool write)
@@ -32,12 +58,10 @@ static int direct(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *va
 			continue;
 		off = gpa - b->guest_addr;
 		pthread_mutex_lock(&dev->lock);
-		if (!write)
-			rc = pvpci_source_bar_read(dev->src, i, off, len, val);
-		else if (b->type == PVPCI_BAR_ROM)
+		if (write && b->type == PVPCI_BAR_ROM)
 			rc = 0; /* read-only memory */
 		else
-			rc = pvpci_source_bar_write(dev->src, i, off, len, *val);
+			rc = bar_access(dev->src, i, off, len, val, write);
 		pthread_mutex_unlock(&dev->lock);
 		if (rc && !write)
 			*val = ones(len);

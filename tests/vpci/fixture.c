@@ -238,11 +238,16 @@ uint64_t hbar(struct pvpci_source *s, unsigned bar, uint64_t off, unsigned size)
 const char *fx_maps(struct fx *f)
 {
 	static char buf[8192];
-	FILE *m = fmemopen(buf, sizeof(buf), "w");
+	FILE *m;
+	long n;
 
+	memset(buf, 0, sizeof(buf));
+	m = fmemopen(buf, sizeof(buf) - 1, "w");
 	assert_non_null(m);
 	pvpci_vpci_host_print_maps(f->host, m);
+	n = ftell(m);
 	fclose(m);
+	buf[n > 0 ? n : 0] = 0;
 	return buf;
 }
 
