@@ -119,7 +119,9 @@ int pvpci_vpci_assign(struct pvpci_vpci_domain *d, struct pvpci_source *src,
  * if no device has that guest address. */
 int pvpci_vpci_deassign(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest) PVPCI_WUR;
 /* Resets the device through its source and rebuilds the guest view from the device (as
- * deassign + assign at the same guest address). */
+ * deassign + assign at the same guest address). Returns the reset's result (the view is
+ * rebuilt even when the reset failed); if the view cannot be rebuilt, the device leaves
+ * the guest and that error is returned. */
 int pvpci_vpci_reset(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest,
 		     enum pvpci_reset_kind kind) PVPCI_WUR;
 

@@ -287,7 +287,7 @@ int pvpci_vpci_reset(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest,
 		     enum pvpci_reset_kind kind)
 {
 	struct vpci_dev *dev;
-	int rc;
+	int rc, rrc;
 
 	pthread_rwlock_wrlock(&d->lock);
 	dev = lookup(d, guest);
@@ -297,11 +297,11 @@ int pvpci_vpci_reset(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest,
 	}
 	pvpci_source_set_irq_handler(dev->src, NULL, NULL);
 	dev_teardown(dev);
-	rc = pvpci_source_reset(dev->src, kind);
-	if (rc)
-		pvpci_logf(&dev->log, PVPCI_LOG_WARNING, "reset: %s", pvpci_errname(rc));
-	else
-		rc = dev_setup(dev);
+	rrc = pvpci_source_reset(dev->src, kind);
+	if (rrc)
+		pvpci_logf(&dev->log, PVPCI_LOG_WARNING, "reset: %s", pvpci_errname(rrc));
+	/* Whether or not the reset worked, the view is rebuilt from what the device holds. */
+	rc = dev_setup(dev);
 	if (rc) {
 		/* The view cannot be rebuilt: the device leaves the guest. */
 		unpublish(d, dev);
@@ -311,7 +311,7 @@ int pvpci_vpci_reset(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest,
 	}
 	pvpci_source_set_irq_handler(dev->src, dev_irq, dev);
 	pthread_rwlock_unlock(&d->lock);
-	return 0;
+	return rrc;
 }
 
 void pvpci_vpci_domain_destroy(struct pvpci_vpci_domain *d)
