@@ -50,14 +50,14 @@ int lp_evtchn_notify(struct pvpci_platform *p, unsigned port)
 	if (!port_held(c, port))
 		return -EINVAL;
 	struct lp_port *pt = &c->ports[port];
-	if (pt->state != PVPCI_EVTCHN_INTERDOMAIN) {
-		/* the peer may have bound it since we last looked */
+	if (atomic_load_explicit(&c->home.map->side[0].ctl, memory_order_relaxed) != c->ctl_seen) {
+		/* the peer bound or closed a port since we last looked */
 		int r = lp_sync_if_due(c);
 		if (r < 0)
 			return r;
-		if (pt->state != PVPCI_EVTCHN_INTERDOMAIN)
-			return pt->state == PVPCI_EVTCHN_CLOSED ? -EINVAL : 0;
 	}
+	if (pt->state != PVPCI_EVTCHN_INTERDOMAIN)
+		return pt->state == PVPCI_EVTCHN_CLOSED ? -EINVAL : 0;
 	struct lp_region *reg = pt->reg;
 	int r = evr_raise(&reg->map->side[reg->peer_side], pt->rport, reg->tx);
 	if (r == 0) {
