@@ -397,8 +397,14 @@ static void lp_close(struct pvpci_platform *p)
 		close(c->home.rx);
 	if (c->epfd >= 0)
 		close(c->epfd);
-	if (c->sock >= 0)
-		close(c->sock); /* the daemon releases everything the handle held */
+	if (c->sock >= 0) {
+		/* the daemon releases everything the handle held before it answers */
+		struct lp_req req = { .op = LP_BYE };
+		struct lp_rsp rsp;
+		if (c->home.map && !c->dead)
+			(void)rpc_raw(c, &req, -1, &rsp, NULL, NULL, NULL, NULL);
+		close(c->sock);
+	}
 	free(c->ports);
 	free(c);
 }

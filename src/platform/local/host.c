@@ -30,6 +30,7 @@ struct hout {
 	size_t extra_len;
 	int fds[LP_MAX_FDS]; /* closed after sending */
 	unsigned nfds;
+	bool hang_up;        /* close the connection once answered */
 };
 
 struct hdom *host_dom(struct pvpci_host *h, unsigned domid)
@@ -279,6 +280,16 @@ static int op_dom_list(struct pvpci_host *h, struct hconn *c, const struct lp_re
 	return r;
 }
 
+static int op_bye(struct pvpci_host *h, struct hconn *c, const struct lp_req *req, int *in,
+		  struct hout *o)
+{
+	/* release now, so the client's close is done when it gets the answer */
+	host_evt_conn_gone(h, c);
+	host_gnt_conn_gone(h, c);
+	o->hang_up = true;
+	return 0;
+}
+
 typedef int (*op_fn)(struct pvpci_host *h, struct hconn *c, const struct lp_req *req,
 		     int *in, struct hout *o);
 static const struct {
@@ -305,6 +316,7 @@ static const struct {
 	[LP_DOM_CREATE] = { op_dom_create, true, 0 },
 	[LP_DOM_DESTROY] = { op_dom_destroy, true, 0 },
 	[LP_DOM_LIST] = { op_dom_list, true, 0 },
+	[LP_BYE] = { op_bye, false, 0 },
 };
 
 static void drop_conn(struct pvpci_host *h, struct hconn *c, const char *why)
@@ -369,6 +381,10 @@ static bool serve_one(struct pvpci_host *h, struct hconn *c)
 		alive = false;
 	}
 	lp_close_fds(o->fds, o->nfds);
+	if (alive && o->hang_up) {
+		host_conn_close(h, c);
+		alive = false;
+	}
 	free(o);
 	return alive;
 }

@@ -122,6 +122,7 @@ enum lp_op {
 	LP_DOM_CREATE,   /* name -> u0 domid */
 	LP_DOM_DESTROY,  /* u0 domid */
 	LP_DOM_LIST,     /* u0 start index -> u0 total, u1 count; entries lp_dom_entry */
+	LP_BYE,          /* release everything, answer, then hang up */
 	LP_OP_COUNT
 };
 

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Grants of the local platform: a page shared by one process and mapped by a guest
+ * process (data both ways), unshare refused while mapped, read-only grants (no writable
+ * mapping, not even by mprotect), mapping only as the grantee, the grant table limit,
+ * and a granter that goes away while its page is mapped.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+struct fx {
+	struct th_host h;
+	struct pvpci_platform *d0;
+	unsigned g1, g2;
+};
+
+static int fx_start(void **state, unsigned max_grants)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct pvpci_host_config cfg = { .max_grants = max_grants };
+
+	if (!f || th_host_start(&f->h, &cfg) < 0)
+		return -1;
+	f->d0 = th_open(&f->h, 0, false);
+	if (!f->d0 || pvpci_domain_create(f->d0, "g1", &f->g1) < 0 ||
+	    pvpci_domain_create(f->d0, "g2", &f->g2) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state) { return fx_start(state, 0); }
+static int setup_small(void **state) { return fx_start(state, 4); }
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	pvpci_platform_close(f->d0);
+	int r = th_host_stop(&f->h);
+	free(f);
+	return r == 0 ? 0 : -1;
+}
+
+struct guest_args {
+	const struct th_host *h;
+	unsigned domid;
+	int in, out;
+};
+
+/* Guest process: map the page dom0 sends, check its pattern, answer in it, unmap when
+ * told. */
+static int guest_mapper(void *arg)
+{
+	struct guest_args *a = arg;
+	struct pvpci_platform *p = th_open(a->h, a->domid, false);
+	uint32_t gref, cmd;
+	void *addr;
+
+	CHECK(p);
+	CHECK(th_recv(a->in, &gref, 5000) == 0);
+	CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), 0);
+	const uint8_t *b = addr;
+	for (unsigned i = 0; i < 64; i++)
+		CHECK_EQ(b[i], (uint8_t)(i * 7));
+	memcpy((char *)addr + 100, "from the guest", 15);
+	CHECK(th_send(a->out, 1) == 0);
+	CHECK(th_recv(a->in, &cmd, 5000) == 0);
+	CHECK_EQ(pvpci_gnt_unmap(p, addr), 0);
+	CHECK_EQ(pvpci_gnt_unmap(p, addr), -EINVAL);
+	CHECK(th_send(a->out, 2) == 0);
+	pvpci_platform_close(p);
+	return 0;
+}
+
+static void test_share_map_across_processes(void **state)
+{
+	struct fx *f = *state;
+	int to[2], from[2];
+	void *page;
+	uint32_t gref, ack;
+
+	assert_int_equal(pipe(to), 0);
+	assert_int_equal(pipe(from), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page, &gref), 0);
+	assert_true(gref >= 8);
+	for (unsigned i = 0; i < 64; i++)
+		((uint8_t *)page)[i] = (uint8_t)(i * 7);
+	struct guest_args g = { &f->h, f->g1, to[0], from[1] };
+	pid_t pid = th_spawn(guest_mapper, &g);
+	assert_int_equal(th_send(to[1], gref), 0);
+	assert_int_equal(th_recv(from[0], &ack, 5000), 0);
+	assert_string_equal((char *)page + 100, "from the guest");
+	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), -EBUSY); /* mapped */
+	assert_int_equal(th_send(to[1], 0), 0);
+	assert_int_equal(th_recv(from[0], &ack, 5000), 0);
+	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), 0);
+	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), -ENOENT);
+	assert_int_equal(th_join(pid, 10000), 0);
+	for (int i = 0; i < 2; i++) {
+		close(to[i]);
+		close(from[i]);
+	}
+}
+
+/* Guest process: a read-only grant maps read-only only. */
+static int guest_ro(void *arg)
+{
+	struct guest_args *a = arg;
+	struct pvpci_platform *p = th_open(a->h, a->domid, false);
+	uint32_t gref;
+	void *addr;
+
+	CHECK(p);
+	CHECK(th_recv(a->in, &gref, 5000) == 0);
+	CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), -EACCES);
+	CHECK_EQ(pvpci_gnt_map(p, 0, gref, PVPCI_GNT_MAP_RO, &addr), 0);
+	CHECK_EQ(((const uint8_t *)addr)[0], 0xa5);
+	CHECK(mprotect(addr, PVPCI_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0);
+	CHECK_EQ(errno, EACCES);
+	CHECK_EQ(pvpci_gnt_unmap(p, addr), 0);
+	pvpci_platform_close(p);
+	return 0;
+}
+
+static void test_readonly_grant_maps_readonly_only(void **state)
+{
+	struct fx *f = *state;
+	int to[2];
+	void *page;
+	uint32_t gref;
+
+	assert_int_equal(pipe(to), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, true, &page, &gref), 0);
+	((uint8_t *)page)[0] = 0xa5;
+	struct guest_args g = { &f->h, f->g1, to[0], -1 };
+	pid_t pid = th_spawn(guest_ro, &g);
+	assert_int_equal(th_send(to[1], gref), 0);
+	assert_int_equal(th_join(pid, 10000), 0);
+	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), 0);
+	close(to[0]);
+	close(to[1]);
+}
+
+/* Guest process g2: a page granted to g1 is not for it. */
+static int guest_intruder(void *arg)
+{
+	struct guest_args *a = arg;
+	struct pvpci_platform *p = th_open(a->h, a->domid, false);
+	uint32_t gref;
+	void *addr = NULL;
+
+	CHECK(p);
+	CHECK(th_recv(a->in, &gref, 5000) == 0);
+	CHECK_EQ(pvpci_gnt_map(p, 0, gref, PVPCI_GNT_MAP_RO, &addr), -EACCES);
+	CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), -EACCES);
+	CHECK_EQ(pvpci_gnt_map(p, 0, gref + 1, 0, &addr), -ENOENT);
+	CHECK_EQ(pvpci_gnt_map(p, 0, 3, 0, &addr), -ENOENT); /* reserved */
+	CHECK_EQ(pvpci_gnt_map(p, 555, gref, 0, &addr), -ESRCH);
+	CHECK(addr == NULL);
+	/* nor can it end someone else's grant */
+	CHECK_EQ(pvpci_gnt_unshare(p, gref), -ENOENT);
+	pvpci_platform_close(p);
+	return 0;
+}
+
+static void test_only_the_grantee_maps(void **state)
+{
+	struct fx *f = *state;
+	int to[2];
+	void *page;
+	uint32_t gref;
+
+	assert_int_equal(pipe(to), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page, &gref), 0);
+	struct guest_args g = { &f->h, f->g2, to[0], -1 };
+	pid_t pid = th_spawn(guest_intruder, &g);
+	assert_int_equal(th_send(to[1], gref), 0);
+	assert_int_equal(th_join(pid, 10000), 0);
+	/* the control domain is no grantee either */
+	void *addr;
+	assert_int_equal(pvpci_gnt_map(f->d0, 0, gref, 0, &addr), -EACCES);
+	assert_int_equal(pvpci_gnt_share(f->d0, 999, false, &page, &gref), -ESRCH);
+	close(to[0]);
+	close(to[1]);
+}
+
+static void test_guest_shares_with_backend(void **state)
+{
+	struct fx *f = *state;
+	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
+	void *page, *addr;
+	uint32_t gref;
+
+	assert_non_null(g);
+	assert_int_equal(pvpci_gnt_share(g, 0, false, &page, &gref), 0);
+	strcpy(page, "frontend page");
+	assert_int_equal(pvpci_gnt_map(f->d0, f->g1, gref, 0, &addr), 0);
+	assert_string_equal(addr, "frontend page");
+	strcpy(addr, "backend answer");
+	assert_string_equal(page, "backend answer");
+	assert_int_equal(pvpci_gnt_unmap(f->d0, addr), 0);
+	assert_int_equal(pvpci_gnt_unshare(g, gref), 0);
+	pvpci_platform_close(g);
+}
+
+static void test_grant_table_limit(void **state)
+{
+	struct fx *f = *state;
+	void *page[5];
+	uint32_t gref[5];
+
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page[i], &gref[i]), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page[4], &gref[4]), -ENOSPC);
+	assert_int_equal(pvpci_gnt_unshare(f->d0, gref[2]), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page[4], &gref[4]), 0);
+	assert_int_equal(gref[4], gref[2]);
+}
+
+static void test_granter_gone_leaves_mapping_valid(void **state)
+{
+	struct fx *f = *state;
+	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
+	void *page, *addr, *again;
+	uint32_t gref;
+
+	assert_non_null(g);
+	assert_int_equal(pvpci_gnt_share(g, 0, false, &page, &gref), 0);
+	strcpy(page, "still here");
+	assert_int_equal(pvpci_gnt_map(f->d0, f->g1, gref, 0, &addr), 0);
+	pvpci_platform_close(g);
+	assert_string_equal(addr, "still here");
+	assert_int_equal(pvpci_gnt_map(f->d0, f->g1, gref, 0, &again), -ENOENT); /* ended */
+	assert_int_equal(pvpci_gnt_unmap(f->d0, addr), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_share_map_across_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_grant_maps_readonly_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_only_the_grantee_maps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_shares_with_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_table_limit, setup_small, teardown),
+		cmocka_unit_test_setup_teardown(test_granter_gone_leaves_mapping_valid, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
