@@ -5,7 +5,7 @@
  * ioreq server later. A request is read from its (shared, guest-writable) slot once into
  * private memory, checked, dispatched (PCI_CONFIG to the config entry point with the SBDF
  * from addr's upper half, COPY to the MMIO entry point), and answered by writing data
- * (reads) and then the state, with a release barrier between them.
+ * (reads) and then the state with release ordering (the state is read with acquire).
  */
 #include <errno.h>
 
@@ -19,8 +19,7 @@ static uint64_t ones(unsigned len)
 /* Reads the slot field by field, each once. */
 static void snapshot(volatile struct pvpci_ioreq *req, struct pvpci_ioreq *r)
 {
-	r->flags = req->flags;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	r->flags = __atomic_load_n(&req->flags, __ATOMIC_ACQUIRE);
 	r->addr = req->addr;
 	r->data = req->data;
 	r->count = req->count;
@@ -88,7 +87,8 @@ int pvpci_vpci_ioreq_handle(struct pvpci_vpci_domain *d, volatile struct pvpci_i
 			data = ones(len);
 		req->data = data & ones(len);
 	}
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	req->flags = (uint8_t)((r.flags & ~PVPCI_IOREQ_STATE_MASK) | PVPCI_IORESP_STATE_READY);
+	__atomic_store_n(&req->flags,
+			 (uint8_t)((r.flags & ~PVPCI_IOREQ_STATE_MASK) | PVPCI_IORESP_STATE_READY),
+			 __ATOMIC_RELEASE);
 	return rc;
 }
