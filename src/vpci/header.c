@@ -6,7 +6,8 @@
  * INVALIDATE / VGA_PALETTE / INTX_DISABLE bits reach the device; Status is read from the
  * device with RO / RW1C / RsvdZ masks (CAP_LIST hidden when no capability is shown); the
  * capability pointer and each shown capability's Next byte are rebuilt to skip hidden
- * capabilities; the extended list is empty. Everything else is a gap.
+ * capabilities; the extended list is empty; BIST reads 0 (as a gap it would read "self-test
+ * running"). Everything else is a gap.
  */
 #include <errno.h>
 #include <string.h>
@@ -159,6 +160,8 @@ static int add_ids(struct vpci_dev *dev, bool type0)
 		  .data = &dev->class_rev },
 		{ .offset = PCI_REG_HEADER_TYPE, .size = 1, .read = cached_read,
 		  .data = &dev->hdr_type },
+		/* BIST reads 0 (not capable): all-ones would say a self-test is running. */
+		{ .offset = PCI_REG_BIST, .size = 1, .read = zero_read },
 		{ .offset = PCI_REG_INTR_PIN, .size = 1, .read = cached_read,
 		  .data = &dev->intr_pin },
 		{ .offset = PCI_REG_SUBSYS_VENDOR, .size = 4, .read = cached_read,

@@ -35,5 +35,9 @@ int cmd_domain_destroy(int argc, char **argv);
 int cmd_domain_list(int argc, char **argv);
 /* cmd_sysfs.c */
 int cmd_sysfs(int argc, char **argv);
+/* cmd_vpci.c: the vpci personality of view / replay, called by cmd_device.c (pv_opts:
+ * a PV-only option was given) */
+int vpci_view(const char *cmd, const char *model, int pv_opts);
+int vpci_replay(const char *cmd, const char *model, const char *trace, int pv_opts);
 
 #endif
