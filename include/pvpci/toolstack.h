@@ -37,11 +37,14 @@ struct xs_handle; /* libxenstore's */
 #define PVPCI_TS_MAX_DEVS 256
 
 /* The host's devices on the local platform: one node per device the backend serves,
- *     /local/domain/<backend-domid>/pvpci/devices/<BDF> = <model path>
- * BDF printed "%04x:%02x:%02x.%x" (e.g. 0000:03:00.0), owned by the backend domain and
- * readable by nobody else. `pvpci backend --device BDF=MODEL` writes it at start (with
- * pvpci_ts_host_publish) and removes its nodes when it stops. */
+ *     /local/domain/<backend-domid>/pvpci/devices/<dddd-bb-dd-f> = <model path>
+ * The node name is the BDF in libxl's xenstore spelling PVPCI_TS_BDF_XSPATH ("%04x-%02x-
+ * %02x-%x", e.g. 0000-03-00-0: xenstore names cannot hold ':' or '.'). The directory is
+ * owned by the backend domain and readable by nobody else. `pvpci backend --device
+ * BDF=MODEL` writes it at start (with pvpci_ts_host_publish) and removes its nodes when it
+ * stops (pvpci_ts_host_unpublish). */
 #define PVPCI_TS_HOST_DEVICES_FMT "/local/domain/%u/pvpci/devices"
+#define PVPCI_TS_BDF_XSPATH "%04x-%02x-%02x-%x"
 
 struct pvpci_ts_err {
 	char msg[256];
@@ -142,6 +145,10 @@ int pvpci_ts_host_publish(struct xs_handle *xs, unsigned backend_domid, struct p
 /* Remove one device's node (0 if absent). */
 int pvpci_ts_host_unpublish(struct xs_handle *xs, unsigned backend_domid,
 			    struct pvpci_sbdf bdf);
+
+/* A node name in PVPCI_TS_BDF_XSPATH spelling -> BDF (hex, the whole string): 0 or
+ * -EINVAL. */
+int pvpci_ts_bdf_from_xs(const char *name, struct pvpci_sbdf *out) PVPCI_WUR;
 
 /* Name of a XenbusState ("Connected"), "unknown" outside 0..8. */
 const char *pvpci_ts_state_name(int state);
