@@ -54,6 +54,7 @@ struct lp_client {
 	unsigned max_ports;
 	struct lp_port *ports;
 	uint64_t lpend[EVR_WORDS];     /* harvested, not delivered yet */
+	uint64_t lsum;                 /* bit w: lpend[w] may be non-zero */
 	uint64_t inservice[EVR_WORDS]; /* delivered, waiting for eoi */
 	uint64_t masked[EVR_WORDS];
 	unsigned cursor;               /* next word to look at first */

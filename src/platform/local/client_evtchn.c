@@ -24,10 +24,6 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static inline bool bit_test(const uint64_t *b, unsigned n)
-{
-	return (b[n / 64] >> (n % 64)) & 1;
-}
 static inline void bit_clear(uint64_t *b, unsigned n) { b[n / 64] &= ~(1ull << (n % 64)); }
 static inline void bit_set(uint64_t *b, unsigned n) { b[n / 64] |= 1ull << (n % 64); }
 
@@ -75,27 +71,29 @@ int lp_evtchn_fd(const struct pvpci_platform *p)
 	return lp_client(p)->epfd;
 }
 
-/* Keep the bits of ports bound through region reg (home: PIRQs and loopback); count the
- * rest as bogus. */
+/* Move region reg's pending bits into the private bitmap, keeping only ports bound
+ * through it (home: PIRQs and loopback); the rest are counted as bogus. */
 static void harvest(struct lp_client *c, struct lp_region *reg)
 {
-	uint64_t got[EVR_WORDS];
+	struct evr_side *sd = &reg->map->side[reg->side];
 
-	if (!atomic_load_explicit(&reg->map->side[reg->side].summary, memory_order_relaxed))
+	if (!atomic_load_explicit(&sd->summary, memory_order_relaxed))
 		return;
-	memset(got, 0, sizeof(got));
-	if (!evr_harvest(&reg->map->side[reg->side], got))
-		return;
-	for (unsigned w = 0; w < EVR_WORDS; w++) {
-		for (uint64_t v = got[w]; v; v &= v - 1) {
+	for (uint64_t sum = atomic_exchange(&sd->summary, 0); sum; sum &= sum - 1) {
+		unsigned w = (unsigned)__builtin_ctzll(sum);
+		uint64_t v = atomic_exchange(&sd->pending[w], 0), keep = 0;
+		for (; v; v &= v - 1) {
 			unsigned port = w * 64 + (unsigned)__builtin_ctzll(v);
 			const struct lp_port *pt = port < c->max_ports ? &c->ports[port] : NULL;
-			bool ok = pt && ((pt->state == PVPCI_EVTCHN_INTERDOMAIN && pt->reg == reg) ||
-					 (reg == &c->home && pt->state == PVPCI_EVTCHN_PIRQ));
-			if (ok)
-				bit_set(c->lpend, port);
+			if (pt && ((pt->state == PVPCI_EVTCHN_INTERDOMAIN && pt->reg == reg) ||
+				   (reg == &c->home && pt->state == PVPCI_EVTCHN_PIRQ)))
+				keep |= v & -v;
 			else
 				c->stats.bogus++;
+		}
+		if (keep) {
+			c->lpend[w] |= keep;
+			c->lsum |= 1ull << w;
 		}
 	}
 }
@@ -125,17 +123,25 @@ static void disarm(struct lp_client *c)
 /* The next deliverable port from the private bitmap, round robin over words. */
 static int take_port(struct lp_client *c)
 {
-	for (unsigned i = 0; i < EVR_WORDS; i++) {
-		unsigned w = (c->cursor + i) % EVR_WORDS;
-		uint64_t v = c->lpend[w] & ~c->inservice[w] & ~c->masked[w];
-		if (!v)
-			continue;
-		unsigned port = w * 64 + (unsigned)__builtin_ctzll(v);
-		bit_clear(c->lpend, port);
-		bit_set(c->inservice, port);
-		c->cursor = (w + 1) % EVR_WORDS;
-		c->stats.delivered++;
-		return (int)port;
+	uint64_t cand = c->lsum;
+
+	/* words at or after the cursor first, then the ones before it */
+	for (int pass = 0; pass < 2 && cand; pass++) {
+		uint64_t m = pass == 0 ? ~0ull << c->cursor : ~(~0ull << c->cursor);
+		for (uint64_t b = cand & m; b; b &= b - 1) {
+			unsigned w = (unsigned)__builtin_ctzll(b);
+			uint64_t v = c->lpend[w] & ~c->inservice[w] & ~c->masked[w];
+			if (!c->lpend[w])
+				c->lsum &= ~(1ull << w);
+			if (!v)
+				continue;
+			unsigned port = w * 64 + (unsigned)__builtin_ctzll(v);
+			bit_clear(c->lpend, port);
+			bit_set(c->inservice, port);
+			c->cursor = (w + 1) % EVR_WORDS;
+			c->stats.delivered++;
+			return (int)port;
+		}
 	}
 	return -EAGAIN;
 }
@@ -167,9 +173,11 @@ int lp_evtchn_pending(struct pvpci_platform *p)
 
 static bool deliverable(const struct lp_client *c)
 {
-	for (unsigned w = 0; w < EVR_WORDS; w++)
+	for (uint64_t b = c->lsum; b; b &= b - 1) {
+		unsigned w = (unsigned)__builtin_ctzll(b);
 		if (c->lpend[w] & ~c->inservice[w] & ~c->masked[w])
 			return true;
+	}
 	return false;
 }
 
@@ -185,7 +193,6 @@ int lp_evtchn_prepare_wait(struct pvpci_platform *p)
 	atomic_store(&c->home.map->side[0].sleeping, 1);
 	for (struct lp_region *r = c->regions; r; r = r->next)
 		atomic_store(&r->map->side[r->side].sleeping, 1);
-	atomic_thread_fence(memory_order_seq_cst);
 	busy = atomic_load(&c->home.map->side[0].ctl) != c->ctl_seen ||
 	       atomic_load(&c->home.map->side[0].summary) != 0;
 	for (struct lp_region *r = c->regions; r && !busy; r = r->next)

@@ -14,9 +14,10 @@
  * socket pair: the receiver polls the rx end, the sender holds the tx end, so a peer can
  * wake its receiver but can neither drain nor block another peer's wake-ups.
  *
- * Ordering (no lost wake-up): sender: set pending bit, set summary bit, full fence, read
- * sleeping; if set, clear it and send one byte on tx. Receiver: set sleeping, full fence,
- * re-read the summaries; sleep only if all are empty.
+ * Ordering (no lost wake-up): sender: set pending bit, set summary bit, then read
+ * sleeping; if set, clear it and send one byte on tx. Receiver: set sleeping, then
+ * re-read the summaries; sleep only if all are empty. All of these are sequentially
+ * consistent atomics (Dekker: one of the two sides must see the other's write).
  */
 #ifndef PVPCI_PLATFORM_LOCAL_H
 #define PVPCI_PLATFORM_LOCAL_H
@@ -55,7 +56,10 @@ struct evr {
 _Static_assert(sizeof(struct evr) <= EVR_SIZE, "event region fits a page");
 
 /* Raise port's bit on side s; wake through tx_fd if the receiver sleeps. Returns 0 when
- * the bit was already pending (coalesced), 1 when newly set, 2 when it also woke. */
+ * the bit was already pending (coalesced), 1 when newly set, 2 when it also woke.
+ * Every access here and in the receiver's arming is sequentially consistent, which is
+ * what orders "set summary, read sleeping" against "set sleeping, read summary" (on x86
+ * the locked RMW is the full barrier; no separate fence needed). */
 static inline int evr_raise(struct evr_side *s, unsigned port, int tx_fd)
 {
 	uint64_t m = 1ull << (port % 64u);
@@ -64,7 +68,6 @@ static inline int evr_raise(struct evr_side *s, unsigned port, int tx_fd)
 	if (atomic_fetch_or(&s->pending[w], m) & m)
 		return 0;
 	atomic_fetch_or(&s->summary, 1ull << w);
-	atomic_thread_fence(memory_order_seq_cst);
 	if (!atomic_load(&s->sleeping) || !atomic_exchange(&s->sleeping, 0))
 		return 1;
 	char b = 1;
@@ -76,28 +79,10 @@ static inline int evr_raise(struct evr_side *s, unsigned port, int tx_fd)
 static inline void evr_kick(struct evr_side *s, int tx_fd)
 {
 	atomic_fetch_add(&s->ctl, 1);
-	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0)) {
 		char b = 1;
 		(void)!send(tx_fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
-}
-
-/* Move side s's pending bits into out[] (OR). Returns true if anything was taken. */
-static inline bool evr_harvest(struct evr_side *s, uint64_t out[EVR_WORDS])
-{
-	if (!atomic_load_explicit(&s->summary, memory_order_relaxed))
-		return false;
-	uint64_t sum = atomic_exchange(&s->summary, 0);
-	bool any = false;
-	while (sum) {
-		unsigned w = (unsigned)__builtin_ctzll(sum);
-		sum &= sum - 1;
-		uint64_t v = atomic_exchange(&s->pending[w], 0);
-		out[w] |= v;
-		any |= v != 0;
-	}
-	return any;
 }
 
 /* ---- messages ------------------------------------------------------------------- */

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Benchmark of the local platform's event channels: round trip between two processes
+ * (notify, the other side wakes and notifies back), measured beside two baselines in the
+ * same run: a shared-word spin ping-pong (the floor: one cache line each way) and a plain
+ * eventfd ping-pong (blocking reads: the sleeping-wake-up cost).
+ *   evtchn back-to-back: both sides poll (spin, never sleep): no system call at all.
+ *   evtchn from idle: both sides sleep on their fd before every event.
+ * A host daemon runs in a third process (it is not on the notification path). The two
+ * processes are pinned to CPUs 0 and 1 when there are two. Each workload runs `runs`
+ * batches of `iters` round trips; the median (and min) batch mean is printed.
+ * Usage: bench_evtchn [runs [iters]] (default 31 batches of 20000; idle workloads use
+ * iters / 20).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvpci/platform.h"
+
+#define MAX_RUNS 101
+
+struct shared {
+	_Alignas(64) _Atomic uint64_t ping;
+	_Alignas(64) _Atomic uint64_t pong;
+};
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+struct result {
+	const char *name;
+	double median, min;
+};
+
+static struct result summarize(const char *name, double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return (struct result){ name, v[n / 2], v[0] };
+}
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* ---- baseline 1: shared-word spin --------------------------------------------------- */
+
+static struct result bench_spin(int runs, int iters)
+{
+	struct shared *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t total = (uint64_t)runs * (uint64_t)iters + (uint64_t)iters;
+	double v[MAX_RUNS];
+
+	atomic_store(&s->ping, 0);
+	atomic_store(&s->pong, 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin(1);
+		for (uint64_t i = 1; i <= total; i++) {
+			while (atomic_load_explicit(&s->ping, memory_order_acquire) != i)
+				relax();
+			atomic_store_explicit(&s->pong, i, memory_order_release);
+		}
+		_exit(0);
+	}
+	pin(0);
+	uint64_t i = 0;
+	for (int r = -1; r < runs; r++) { /* run -1 warms up */
+		uint64_t t0 = pvpci_now_ns();
+		for (int k = 0; k < iters; k++) {
+			i++;
+			atomic_store_explicit(&s->ping, i, memory_order_release);
+			while (atomic_load_explicit(&s->pong, memory_order_acquire) != i)
+				relax();
+		}
+		if (r >= 0)
+			v[r] = (double)(pvpci_now_ns() - t0) / iters;
+	}
+	waitpid(pid, NULL, 0);
+	munmap(s, sizeof(*s));
+	return summarize("shared-word spin (floor)", v, runs);
+}
+
+/* ---- baseline 2: eventfd ping-pong -------------------------------------------------- */
+
+static struct result bench_eventfd(int runs, int iters)
+{
+	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
+	long total = (long)(runs + 1) * iters;
+	double v[MAX_RUNS];
+	uint64_t one = 1, x;
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin(1);
+		for (long i = 0; i < total; i++) {
+			if (read(a, &x, 8) != 8 || write(b, &one, 8) != 8)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	pin(0);
+	for (int r = -1; r < runs; r++) {
+		uint64_t t0 = pvpci_now_ns();
+		for (int k = 0; k < iters; k++)
+			if (write(a, &one, 8) != 8 || read(b, &x, 8) != 8)
+				break;
+		if (r >= 0)
+			v[r] = (double)(pvpci_now_ns() - t0) / iters;
+	}
+	waitpid(pid, NULL, 0);
+	close(a);
+	close(b);
+	return summarize("eventfd ping-pong (blocking)", v, runs);
+}
+
+/* ---- the local platform ------------------------------------------------------------- */
+
+struct env {
+	char dir[64];
+	pid_t host;
+	int stop_wr;
+};
+
+static int host_start(struct env *e)
+{
+	int ready[2], stop[2];
+	char ok;
+
+	snprintf(e->dir, sizeof(e->dir), "/tmp/pvpci-bench-XXXXXX");
+	if (!mkdtemp(e->dir) || pipe(ready) < 0 || pipe(stop) < 0)
+		return -1;
+	e->host = fork();
+	if (e->host == 0) {
+		struct pvpci_host_config cfg = { .run_dir = e->dir };
+		struct pvpci_host *h;
+		close(ready[0]);
+		close(stop[1]);
+		if (pvpci_host_create(&cfg, &h) < 0)
+			_exit(1);
+		ok = 1;
+		if (write(ready[1], &ok, 1) != 1)
+			_exit(1);
+		pvpci_host_run(h, stop[0]);
+		pvpci_host_destroy(h);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(stop[0]);
+	e->stop_wr = stop[1];
+	struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
+	int r = poll(&pfd, 1, 5000) == 1 && read(ready[0], &ok, 1) == 1 ? 0 : -1;
+	close(ready[0]);
+	return r;
+}
+
+static int rm_one(const char *p, const struct stat *st, int fl, struct FTW *f)
+{
+	remove(p);
+	return 0;
+}
+
+static void host_stop(struct env *e)
+{
+	close(e->stop_wr);
+	waitpid(e->host, NULL, 0);
+	nftw(e->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct pvpci_platform *join(const struct env *e, unsigned domid, uint64_t spin)
+{
+	struct pvpci_platform_config cfg = { .run_dir = e->dir, .domid = domid,
+					     .no_store = true, .spin_ns = spin };
+	struct pvpci_platform *p;
+
+	return pvpci_platform_open("local", &cfg, &p) < 0 ? NULL : p;
+}
+
+/* Guest side: answer every event, total times. */
+static void echo(const struct env *e, unsigned domid, uint64_t spin, int fd, long total)
+{
+	struct pvpci_platform *p = join(e, domid, spin);
+	int port = p ? pvpci_evtchn_alloc_unbound(p, 0) : -1;
+
+	pin(1);
+	if (port <= 0 || write(fd, &port, sizeof(port)) != sizeof(port))
+		_exit(1);
+	for (long i = 0; i < total; i++) {
+		if (pvpci_evtchn_wait(p, 10000) != port)
+			_exit(2);
+		pvpci_evtchn_eoi(p, (unsigned)port, false);
+		pvpci_evtchn_notify(p, (unsigned)port);
+	}
+	pvpci_platform_close(p);
+	_exit(0);
+}
+
+static struct result bench_evtchn(const struct env *e, unsigned domid, const char *name,
+				  uint64_t spin, int runs, int iters,
+				  struct pvpci_evtchn_stats *st)
+{
+	struct result res = { name, -1, -1 };
+	double v[MAX_RUNS];
+	int fds[2], rport;
+
+	if (pipe(fds) < 0)
+		return res;
+	pid_t pid = fork();
+	if (pid == 0)
+		echo(e, domid, spin, fds[1], (long)(runs + 1) * iters);
+	pin(0);
+	struct pvpci_platform *p = join(e, 0, spin);
+	struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+	int port = -1;
+	if (p && poll(&pfd, 1, 5000) == 1 && read(fds[0], &rport, sizeof(rport)) == sizeof(rport))
+		port = pvpci_evtchn_bind_interdomain(p, domid, (unsigned)rport);
+	for (int r = -1; port > 0 && r < runs; r++) {
+		uint64_t t0 = pvpci_now_ns();
+		for (int k = 0; k < iters; k++) {
+			pvpci_evtchn_notify(p, (unsigned)port);
+			if (pvpci_evtchn_wait(p, 10000) != port) {
+				port = -1;
+				break;
+			}
+			pvpci_evtchn_eoi(p, (unsigned)port, false);
+		}
+		if (r >= 0 && port > 0)
+			v[r] = (double)(pvpci_now_ns() - t0) / iters;
+	}
+	if (port > 0) {
+		res = summarize(name, v, runs);
+		pvpci_evtchn_get_stats(p, st);
+	} else {
+		kill(pid, SIGKILL);
+	}
+	waitpid(pid, NULL, 0);
+	pvpci_platform_close(p);
+	close(fds[0]);
+	close(fds[1]);
+	return res;
+}
+
+static void print(const struct result *r, double floor)
+{
+	printf("  %-44s %10.0f %10.0f %8.2f\n", r->name, r->median, r->min, r->median / floor);
+}
+
+int main(int argc, char **argv)
+{
+	int runs = argc > 1 ? atoi(argv[1]) : 31;
+	int iters = argc > 2 ? atoi(argv[2]) : 20000;
+	struct env e;
+	unsigned d1, d2;
+	struct pvpci_evtchn_stats sb, si;
+
+	if (runs < 1 || runs > MAX_RUNS || iters < 20) {
+		fprintf(stderr, "usage: bench_evtchn [runs (1-%d) [iters (>= 20)]]\n", MAX_RUNS);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (host_start(&e) < 0) {
+		fprintf(stderr, "bench_evtchn: cannot start a host\n");
+		return 1;
+	}
+	struct pvpci_platform *d0 = join(&e, 0, 0);
+	if (!d0 || pvpci_domain_create(d0, "bench1", &d1) < 0 ||
+	    pvpci_domain_create(d0, "bench2", &d2) < 0) {
+		fprintf(stderr, "bench_evtchn: cannot create domains\n");
+		host_stop(&e);
+		return 1;
+	}
+	int idle_iters = iters / 20;
+	struct result spin = bench_spin(runs, iters);
+	struct result b2b = bench_evtchn(&e, d1, "evtchn back-to-back (peer polling)",
+					 UINT64_MAX, runs, iters, &sb);
+	struct result efd = bench_eventfd(runs, idle_iters);
+	struct result idle = bench_evtchn(&e, d2, "evtchn from idle (peer sleeping)", 1, runs,
+					  idle_iters, &si);
+	pvpci_platform_close(d0);
+	host_stop(&e);
+
+	printf("event-channel round trip between two processes, ns (median / min of %d "
+	       "batches; %d round trips per batch, %d for the sleeping ones)\n",
+	       runs, iters, idle_iters);
+	printf("  %-44s %10s %10s %8s\n", "workload", "median", "min", "x floor");
+	print(&spin, spin.median);
+	print(&b2b, spin.median);
+	print(&efd, spin.median);
+	print(&idle, spin.median);
+	printf("back-to-back notifies that made a system call: %llu of %llu\n",
+	       (unsigned long long)sb.notify_wakeups, (unsigned long long)sb.notify);
+	printf("from-idle notifies that woke the peer: %llu of %llu; wake-ups: %llu "
+	       "(spurious %llu)\n", (unsigned long long)si.notify_wakeups,
+	       (unsigned long long)si.notify, (unsigned long long)si.wakeups,
+	       (unsigned long long)si.wakeups_spurious);
+	printf("target: back-to-back within 2x of the floor: %s (%.2fx)\n",
+	       b2b.median <= 2 * spin.median ? "met" : "NOT met", b2b.median / spin.median);
+	return b2b.median > 0 && idle.median > 0 ? 0 : 1;
+}
