@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 20
 DEB_PACKAGES = gcc clang make meson ninja-build pkg-config libcmocka-dev pciutils \
                libxen-dev xenstore-utils valgrind
 
-.PHONY: all deps build demo test test-unit test-sanitize test-fuzz bench fuzz clean
+.PHONY: all deps build demo test test-unit test-sanitize test-fuzz test-xen bench fuzz clean
 
 all: build
 
@@ -48,6 +48,11 @@ test-fuzz: deps $(FUZZ_BUILD)/build.ninja
 
 test: test-unit test-sanitize test-fuzz
 	@scripts/test-summary.sh $(BUILD) $(SAN_BUILD)
+
+# End-to-end on real Xen under QEMU (root; builds its images in $(LAB) on first use).
+LAB ?= /var/tmp/pvpci-xenlab
+test-xen: build
+	LAB=$(LAB) tests/xen/run.sh $(BUILD)/tools/pvpci/pvpci
 
 bench: build
 	@scripts/bench.sh $(BUILD)

@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Builds the PV guest's initramfs (OUT): static busybox, guest-init.sh as /init, and the
+# kernel modules the guest needs (Xen front ends, xen-pcifront, e1000 / e1000e and their
+# dependencies) from the host's amd64 kernel, which is the kernel the guest boots.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${1:?out}
+KVER=$(ls /lib/modules | grep -- '-amd64$' | sort -V | tail -1)
+M=/lib/modules/$KVER
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W"/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin} "$W/$M/kernel"
+cp /bin/busybox "$W"/bin/busybox
+for a in $(/bin/busybox --list); do [ -e "$W/bin/$a" ] || ln -s busybox "$W/bin/$a"; done
+( cd "$M" && for m in drivers/xen drivers/pci/xen-pcifront.ko drivers/net/ethernet/intel/e1000 \
+	drivers/net/ethernet/intel/e1000e drivers/ptp drivers/pps; do
+	[ -e "kernel/$m" ] || continue
+	mkdir -p "$W/$M/kernel/$(dirname $m)"; cp -r "kernel/$m" "$W/$M/kernel/$(dirname $m)/"
+done )
+cp "$M"/modules.dep "$M"/modules.alias "$M"/modules.builtin "$M"/modules.order "$W/$M/" 2>/dev/null || true
+install -m755 "$HERE"/guest-init.sh "$W"/init
+( cd "$W" && find . | cpio -o -H newc 2>/dev/null | gzip -1 ) > "$OUT"
