@@ -40,4 +40,10 @@ int cmd_sysfs(int argc, char **argv);
 int vpci_view(const char *cmd, const char *model, int pv_opts);
 int vpci_replay(const char *cmd, const char *model, const char *trace, int pv_opts);
 
+/* cmd_pci.c */
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_assignable_list(int argc, char **argv);
+
 #endif

@@ -25,6 +25,14 @@ static const struct pvpci_cmd commands[] = {
 	  "list the local platform's domains (id, name)" },
 	{ "sysfs", cmd_sysfs, "[--root DIR] [--check-writable] BDF",
 	  "show a real device through sysfs: owner, writability, BARs, config (lspci -x)" },
+	{ "attach", cmd_attach, "[--run-dir DIR] [--backend DOMID] [--timeout MS] DOMID PCI_SPEC",
+	  "attach a host PCI function to a guest (xl pci-attach; cold- or hot-plug)" },
+	{ "detach", cmd_detach, "[--run-dir DIR] [--backend DOMID] [--timeout MS] DOMID BDF",
+	  "detach a PCI function from a guest (xl pci-detach; hot-unplug, renumbering)" },
+	{ "list", cmd_list, "[--run-dir DIR] [--backend DOMID] DOMID",
+	  "list a guest's PCI functions (xl pci-list)" },
+	{ "assignable-list", cmd_assignable_list, "[--run-dir DIR] [--backend DOMID]",
+	  "list the host's devices the backend serves and the guest each is attached to" },
 };
 
 static void print_help(FILE *f)
