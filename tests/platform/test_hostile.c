@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local platform against a hostile guest that speaks the host daemon's protocol
+ * itself (white box: it uses the module's private wire header): garbage requests and
+ * bad hellos get it disconnected while the daemon keeps serving others; a grant of an
+ * fd that is not a sealed page memfd is refused; pending bits it sets in the event
+ * region it shares with a backend are delivered only for ports bound through that
+ * region (the rest are counted as bogus), and its wake-up socket can only cause
+ * spurious wake-ups, which are counted.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <cmocka.h>
+
+#include "harness.h"
+#include "local.h"
+
+struct fx {
+	struct th_host h;
+	struct pvpci_platform *d0;
+	unsigned g1;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f || th_host_start(&f->h, NULL) < 0)
+		return -1;
+	f->d0 = th_open(&f->h, 0, false);
+	if (!f->d0 || pvpci_domain_create(f->d0, "g1", &f->g1) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	pvpci_platform_close(f->d0);
+	int r = th_host_stop(&f->h);
+	free(f);
+	return r == 0 ? 0 : -1;
+}
+
+static int raw_connect(struct fx *f)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	assert_int_equal(lp_sock_path(sa.sun_path, sizeof(sa.sun_path), f->h.dir, f->g1, false),
+			 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return s;
+}
+
+/* One request; the answer's header, body and fds. -ECONNRESET if the daemon hung up. */
+static int raw_call(int s, struct lp_req *req, int send_fd, struct lp_rsp *rsp, void *body,
+		    size_t body_len, int *fds, unsigned *nfds)
+{
+	char buf[LP_MSG_MAX];
+	size_t len = sizeof(buf);
+	int r = lp_send(s, req, sizeof(*req), &send_fd, send_fd >= 0, 0);
+
+	if (r < 0)
+		return r;
+	r = lp_recv(s, buf, &len, fds, nfds, 0);
+	if (r < 0)
+		return r;
+	assert_true(len >= sizeof(*rsp));
+	memcpy(rsp, buf, sizeof(*rsp));
+	if (body)
+		memcpy(body, buf + sizeof(*rsp), len - sizeof(*rsp) < body_len
+						 ? len - sizeof(*rsp) : body_len);
+	return rsp->err;
+}
+
+static int raw_hello(int s)
+{
+	struct lp_req req = { .op = LP_HELLO, .u = { LP_WIRE_VERSION } };
+	struct lp_rsp rsp;
+	int fds[2];
+	unsigned n = 2;
+	int r = raw_call(s, &req, -1, &rsp, NULL, 0, fds, &n);
+
+	if (r == 0)
+		lp_close_fds(fds, n);
+	return r;
+}
+
+static void test_garbage_gets_the_client_dropped(void **state)
+{
+	struct fx *f = *state;
+	struct lp_rsp rsp;
+	char junk[7] = "garbage";
+
+	int s = raw_connect(f);
+	assert_int_equal(send(s, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
+	assert_int_equal(recv(s, &rsp, sizeof(rsp), 0), 0); /* hung up */
+	close(s);
+
+	s = raw_connect(f); /* a request before the hello */
+	struct lp_req req = { .op = LP_EVT_ALLOC };
+	assert_int_equal(raw_call(s, &req, -1, &rsp, NULL, 0, NULL, NULL), -ECONNRESET);
+	close(s);
+
+	s = raw_connect(f); /* a hello of another version */
+	req = (struct lp_req){ .op = LP_HELLO, .u = { 99 } };
+	assert_int_equal(raw_call(s, &req, -1, &rsp, NULL, 0, NULL, NULL), -ECONNRESET);
+	close(s);
+
+	s = raw_connect(f); /* an unknown op after a good hello */
+	assert_int_equal(raw_hello(s), 0);
+	req = (struct lp_req){ .op = 200 };
+	assert_int_equal(raw_call(s, &req, -1, &rsp, NULL, 0, NULL, NULL), -ECONNRESET);
+	close(s);
+
+	/* the daemon still serves everyone */
+	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
+	assert_non_null(g);
+	assert_true(pvpci_evtchn_alloc_unbound(g, 0) > 0);
+	pvpci_platform_close(g);
+	assert_true(pvpci_evtchn_alloc_unbound(f->d0, f->g1) > 0);
+}
+
+static void test_grant_of_a_non_page_fd_refused(void **state)
+{
+	struct fx *f = *state;
+	struct lp_rsp rsp;
+	int s = raw_connect(f), p[2];
+
+	assert_int_equal(raw_hello(s), 0);
+	assert_int_equal(pipe(p), 0);
+	struct lp_req req = { .op = LP_GNT_SHARE, .u = { 0, 0 } };
+	assert_int_equal(raw_call(s, &req, p[0], &rsp, NULL, 0, NULL, NULL), -EINVAL);
+	/* a memfd that is not sealed: the guest could shrink it under the mapper */
+	int m = memfd_create("unsealed", MFD_CLOEXEC);
+	assert_int_equal(ftruncate(m, 4096), 0);
+	assert_int_equal(raw_call(s, &req, m, &rsp, NULL, 0, NULL, NULL), -EINVAL);
+	/* a share without its fd breaks the protocol */
+	assert_int_equal(raw_call(s, &req, -1, &rsp, NULL, 0, NULL, NULL), -ECONNRESET);
+	close(m);
+	close(p[0]);
+	close(p[1]);
+	close(s);
+}
+
+static void test_bits_set_by_a_hostile_peer(void **state)
+{
+	struct fx *f = *state;
+	struct lp_rsp rsp;
+	struct lp_sync_port e[LP_SYNC_MAX];
+	int fds[LP_MAX_FDS];
+	unsigned nfds = LP_MAX_FDS;
+	int s = raw_connect(f);
+
+	assert_int_equal(raw_hello(s), 0);
+	struct lp_req req = { .op = LP_EVT_ALLOC, .u = { 0 } };
+	assert_int_equal(raw_call(s, &req, -1, &rsp, NULL, 0, NULL, NULL), 0);
+	unsigned gport = rsp.u[0];
+	int bport = pvpci_evtchn_bind_interdomain(f->d0, f->g1, gport);
+	assert_true(bport > 0);
+	int other = pvpci_evtchn_alloc_unbound(f->d0, f->g1); /* not bound to the guest */
+	assert_true(other > 0);
+	req = (struct lp_req){ .op = LP_SYNC };
+	assert_int_equal(raw_call(s, &req, -1, &rsp, e, sizeof(e), fds, &nfds), 0);
+	assert_int_equal(rsp.u[0], 1);
+	assert_int_equal(e[0].port, gport);
+	assert_true(e[0].has_fds && nfds == 3);
+	struct evr *r = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	assert_true(r != MAP_FAILED);
+	struct evr_side *peer = &r->side[e[0].side ^ 1];
+
+	/* bits for a port not bound through this region, for port 0, and a garbage summary */
+	atomic_fetch_or(&peer->pending[0], (1ull << other) | 1ull);
+	atomic_fetch_or(&peer->pending[63], 1ull << 63);
+	atomic_store(&peer->summary, ~0ull);
+	assert_int_equal(pvpci_evtchn_pending(f->d0), -EAGAIN);
+	struct pvpci_evtchn_stats st;
+	pvpci_evtchn_get_stats(f->d0, &st);
+	assert_int_equal(st.bogus, 3);
+	assert_int_equal(st.delivered, 0);
+
+	/* its wake-up socket wakes the backend for nothing: counted, no event */
+	assert_int_equal(pvpci_evtchn_prepare_wait(f->d0), 0);
+	assert_int_equal(send(fds[2], "x", 1, 0), 1);
+	assert_int_equal(pvpci_evtchn_wait(f->d0, 50), -ETIMEDOUT);
+	pvpci_evtchn_get_stats(f->d0, &st);
+	assert_true(st.wakeups_spurious >= 1);
+
+	/* a real notify through the region still works */
+	assert_true(evr_raise(peer, (unsigned)bport, fds[2]) > 0);
+	assert_int_equal(pvpci_evtchn_pending(f->d0), bport);
+	munmap(r, EVR_SIZE);
+	lp_close_fds(fds, nfds);
+	close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_garbage_gets_the_client_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_grant_of_a_non_page_fd_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bits_set_by_a_hostile_peer, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
