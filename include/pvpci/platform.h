@@ -73,7 +73,10 @@ const char *pvpci_platform_kind(const struct pvpci_platform *p);
 /* A libxenstore handle on this domain's store (local: xs_open on the domain's store
  * socket; xen: xs_open), owned by the platform handle: do not xs_close it. NULL when
  * opened with no_store. On local, a domain's connection may read and write only what
- * the store's permissions allow (its own /local/domain/<id> subtree). */
+ * the store's permissions allow (its own /local/domain/<id> subtree). libxenstore takes
+ * the socket path from the environment only, so pvpci_platform_open("local") sets
+ * XENSTORED_PATH around its xs_open and restores it: do not open local handles while
+ * another thread reads or changes the environment. */
 struct xs_handle *pvpci_platform_xs(struct pvpci_platform *p);
 /* Path of this domain's store socket (local; NULL on xen): give it to other clients as
  * XENSTORED_PATH. */
