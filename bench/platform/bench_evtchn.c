@@ -4,13 +4,14 @@
  * (notify, the other side wakes and notifies back), measured beside two baselines in the
  * same run: a shared-word spin ping-pong (the floor: one cache line each way) and a plain
  * eventfd ping-pong (blocking reads: the sleeping-wake-up cost).
- *   evtchn back-to-back: both sides poll (spin, never sleep): no system call at all.
- *   evtchn from idle: both sides sleep on their fd before every event.
+ *   back-to-back: both sides poll (spin, never sleep), round trips one after the other;
+ *     `runs` batches of `iters` round trips, median (and min) of the batch means.
+ *   from idle: the initiator pauses 100 us before each round trip, so the peer is asleep
+ *     on its fd (blocked in read() for eventfd); each round trip is timed on its own,
+ *     median (and min) of `runs` x iters/100 samples.
  * A host daemon runs in a third process (it is not on the notification path). The two
- * processes are pinned to CPUs 0 and 1 when there are two. Each workload runs `runs`
- * batches of `iters` round trips; the median (and min) batch mean is printed.
- * Usage: bench_evtchn [runs [iters]] (default 31 batches of 20000; idle workloads use
- * iters / 20).
+ * processes are pinned to CPUs 0 and 1 when there are two.
+ * Usage: bench_evtchn [runs [iters]] (default 31 batches of 20000).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #include "pvpci/platform.h"
 
 #define MAX_RUNS 101
+#define IDLE_GAP_NS 100000
 
 struct shared {
 	_Alignas(64) _Atomic uint64_t ping;
@@ -113,35 +115,40 @@ static struct result bench_spin(int runs, int iters)
 
 /* ---- baseline 2: eventfd ping-pong -------------------------------------------------- */
 
-static struct result bench_eventfd(int runs, int iters)
+static void pause_ns(long ns)
+{
+	struct timespec ts = { 0, ns };
+	nanosleep(&ts, NULL);
+}
+
+static struct result bench_eventfd(int runs, int iters, double *v)
 {
 	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
-	long total = (long)(runs + 1) * iters;
-	double v[MAX_RUNS];
+	int n = runs * iters;
 	uint64_t one = 1, x;
 
 	pid_t pid = fork();
 	if (pid == 0) {
 		pin(1);
-		for (long i = 0; i < total; i++) {
+		for (int i = 0; i < n + 1; i++) {
 			if (read(a, &x, 8) != 8 || write(b, &one, 8) != 8)
 				_exit(1);
 		}
 		_exit(0);
 	}
 	pin(0);
-	for (int r = -1; r < runs; r++) {
+	for (int i = -1; i < n; i++) { /* -1 warms up */
+		pause_ns(IDLE_GAP_NS);
 		uint64_t t0 = pvpci_now_ns();
-		for (int k = 0; k < iters; k++)
-			if (write(a, &one, 8) != 8 || read(b, &x, 8) != 8)
-				break;
-		if (r >= 0)
-			v[r] = (double)(pvpci_now_ns() - t0) / iters;
+		if (write(a, &one, 8) != 8 || read(b, &x, 8) != 8)
+			break;
+		if (i >= 0)
+			v[i] = (double)(pvpci_now_ns() - t0);
 	}
 	waitpid(pid, NULL, 0);
 	close(a);
 	close(b);
-	return summarize("eventfd ping-pong (blocking)", v, runs);
+	return summarize("eventfd ping-pong, from idle (blocking read)", v, n);
 }
 
 /* ---- the local platform ------------------------------------------------------------- */
@@ -225,40 +232,54 @@ static void echo(const struct env *e, unsigned domid, uint64_t spin, int fd, lon
 	_exit(0);
 }
 
+/* Round trips from the backend side: batches back to back, or one by one after a
+ * pause (idle); v gets batch means or samples. */
+static int evtchn_rounds(struct pvpci_platform *p, int port, bool idle, int runs, int iters,
+			 double *v)
+{
+	int n = idle ? runs * iters : runs;
+
+	for (int r = -1; r < n; r++) {
+		if (idle)
+			pause_ns(IDLE_GAP_NS);
+		uint64_t t0 = pvpci_now_ns();
+		for (int k = 0; k < (idle ? 1 : iters); k++) {
+			pvpci_evtchn_notify(p, (unsigned)port);
+			if (pvpci_evtchn_wait(p, 10000) != port)
+				return -1;
+			pvpci_evtchn_eoi(p, (unsigned)port, false);
+		}
+		if (r >= 0)
+			v[r] = (double)(pvpci_now_ns() - t0) / (idle ? 1 : iters);
+	}
+	return n;
+}
+
 static struct result bench_evtchn(const struct env *e, unsigned domid, const char *name,
-				  uint64_t spin, int runs, int iters,
+				  bool idle, int runs, int iters, double *v,
 				  struct pvpci_evtchn_stats *st)
 {
 	struct result res = { name, -1, -1 };
-	double v[MAX_RUNS];
+	uint64_t spin = idle ? 1 : UINT64_MAX;
 	int fds[2], rport;
 
 	if (pipe(fds) < 0)
 		return res;
+	/* round trips the peer answers: the measured ones and the warm-up */
+	long total = idle ? (long)runs * iters + 1 : (long)(runs + 1) * iters;
 	pid_t pid = fork();
 	if (pid == 0)
-		echo(e, domid, spin, fds[1], (long)(runs + 1) * iters);
+		echo(e, domid, spin, fds[1], total);
 	pin(0);
 	struct pvpci_platform *p = join(e, 0, spin);
 	struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-	int port = -1;
+	int port = -1, n = -1;
 	if (p && poll(&pfd, 1, 5000) == 1 && read(fds[0], &rport, sizeof(rport)) == sizeof(rport))
 		port = pvpci_evtchn_bind_interdomain(p, domid, (unsigned)rport);
-	for (int r = -1; port > 0 && r < runs; r++) {
-		uint64_t t0 = pvpci_now_ns();
-		for (int k = 0; k < iters; k++) {
-			pvpci_evtchn_notify(p, (unsigned)port);
-			if (pvpci_evtchn_wait(p, 10000) != port) {
-				port = -1;
-				break;
-			}
-			pvpci_evtchn_eoi(p, (unsigned)port, false);
-		}
-		if (r >= 0 && port > 0)
-			v[r] = (double)(pvpci_now_ns() - t0) / iters;
-	}
-	if (port > 0) {
-		res = summarize(name, v, runs);
+	if (port > 0)
+		n = evtchn_rounds(p, port, idle, runs, iters, v);
+	if (n > 0) {
+		res = summarize(name, v, n);
 		pvpci_evtchn_get_stats(p, st);
 	} else {
 		kill(pid, SIGKILL);
@@ -299,24 +320,30 @@ int main(int argc, char **argv)
 		host_stop(&e);
 		return 1;
 	}
-	int idle_iters = iters / 20;
+	int idle_iters = iters / 100 > 0 ? iters / 100 : 1;
+	double *v = calloc((size_t)runs * (size_t)idle_iters + MAX_RUNS, sizeof(double));
+	if (!v)
+		return 1;
 	struct result spin = bench_spin(runs, iters);
-	struct result b2b = bench_evtchn(&e, d1, "evtchn back-to-back (peer polling)",
-					 UINT64_MAX, runs, iters, &sb);
-	struct result efd = bench_eventfd(runs, idle_iters);
-	struct result idle = bench_evtchn(&e, d2, "evtchn from idle (peer sleeping)", 1, runs,
-					  idle_iters, &si);
+	struct result b2b = bench_evtchn(&e, d1, "evtchn back-to-back (peer polling)", false,
+					 runs, iters, v, &sb);
+	struct result efd = bench_eventfd(runs, idle_iters, v);
+	struct result idle = bench_evtchn(&e, d2, "evtchn from idle (peer sleeping)", true, runs,
+					  idle_iters, v, &si);
+	free(v);
 	pvpci_platform_close(d0);
 	host_stop(&e);
 
-	printf("event-channel round trip between two processes, ns (median / min of %d "
-	       "batches; %d round trips per batch, %d for the sleeping ones)\n",
-	       runs, iters, idle_iters);
+	printf("event-channel round trip between two processes, ns: back-to-back = median / "
+	       "min of %d batch means of %d round trips; from idle = median / min of %d "
+	       "single round trips, each after a %d us pause\n",
+	       runs, iters, runs * idle_iters, IDLE_GAP_NS / 1000);
 	printf("  %-44s %10s %10s %8s\n", "workload", "median", "min", "x floor");
 	print(&spin, spin.median);
 	print(&b2b, spin.median);
 	print(&efd, spin.median);
 	print(&idle, spin.median);
+	printf("idle: evtchn / eventfd = %.2f\n", idle.median / efd.median);
 	printf("back-to-back notifies that made a system call: %llu of %llu\n",
 	       (unsigned long long)sb.notify_wakeups, (unsigned long long)sb.notify);
 	printf("from-idle notifies that woke the peer: %llu of %llu; wake-ups: %llu "
