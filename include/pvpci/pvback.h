@@ -50,7 +50,8 @@ enum pvpci_intr_mode {
 };
 
 /* Seize a device for a PV guest: build its virtual config space, save the pristine state,
- * leave it disabled. The pvdev does not own src (the caller closes it after destroy). */
+ * leave it disabled. The pvdev does not own src (the caller closes it after destroy).
+ * A pvdev is not locked: its caller serialises the calls on one device. */
 int pvpci_pvdev_create(struct pvpci_source *src, const struct pvpci_pv_opts *opts,
 		       struct pvpci_pvdev **out) PVPCI_WUR;
 /* Release: reset, restore the pristine state, free. */

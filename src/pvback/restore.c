@@ -70,10 +70,14 @@ int pv_restore_pristine(struct pvpci_pvdev *d)
 int pv_reconcile(struct pvpci_pvdev *d)
 {
 	uint32_t cmd, hw;
-	int rc = pvpci_source_enable(d->src, d->enabled);
+	int rc = pv_hw_read(d, PCI_REG_COMMAND, 2, &cmd);
 
-	if (!rc)
-		rc = pv_hw_read(d, PCI_REG_COMMAND, 2, &cmd);
+	/* Enabling is idempotent (it adds the host's bits); disabling only when needed. */
+	if (!rc && (d->enabled || (cmd & PCI_CMD_DECODE))) {
+		rc = pvpci_source_enable(d->src, d->enabled);
+		if (!rc)
+			rc = pv_hw_read(d, PCI_REG_COMMAND, 2, &cmd);
+	}
 	if (!rc && ((cmd ^ d->guest_cmd) & PCI_CMD_MASTER))
 		rc = pv_hw_write(d, PCI_REG_COMMAND, 2,
 				 (cmd & ~(uint32_t)PCI_CMD_MASTER) | (d->guest_cmd & PCI_CMD_MASTER));
