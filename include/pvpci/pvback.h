@@ -188,6 +188,12 @@ int pvpci_backend_raise_irq(struct pvpci_backend *be, struct pvpci_sbdf host,
  * running for that guest. */
 int pvpci_backend_aer(struct pvpci_backend *be, struct pvpci_sbdf host, int channel)
 	PVPCI_WUR;
+/* The same, entering the recovery at step cmd (XEN_PCI_OP_aer_detected, _mmio,
+ * _slotreset or _resume) as a host AER core would that resumes a flow there (slotreset
+ * resets the device first); the flow then goes on from the guest's answers.
+ * pvpci_backend_aer() is this with XEN_PCI_OP_aer_detected. -EINVAL for another cmd. */
+int pvpci_backend_aer_at(struct pvpci_backend *be, struct pvpci_sbdf host, int channel,
+			 unsigned cmd) PVPCI_WUR;
 /* pciback's irq_handler_state: toggle the shared-INTx handler of a device. */
 int pvpci_backend_isr_toggle(struct pvpci_backend *be, struct pvpci_sbdf host) PVPCI_WUR;
 

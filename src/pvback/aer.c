@@ -135,16 +135,25 @@ static void run_step(struct pvb_guest *g)
 		(void)pvpci_evtchn_notify(g->be->plat, g->port);
 }
 
-int pvb_aer_start(struct pvb_guest *g, struct pvb_hostdev *hd, int channel)
+int pvb_aer_start(struct pvb_guest *g, struct pvb_hostdev *hd, int channel, unsigned cmd)
 {
+	enum pvb_aer_step first = PVB_AER_IDLE;
+
+	for (size_t s = PVB_AER_DETECTED; s < PVPCI_ARRAY_SIZE(step_cmd); s++)
+		if (step_cmd[s] == cmd)
+			first = (enum pvb_aer_step)s;
+	if (first == PVB_AER_IDLE)
+		return -EINVAL;
 	if (g->aer.step != PVB_AER_IDLE)
 		return -EBUSY;
 	if (channel != PVPCI_AER_CHANNEL_NORMAL && channel != PVPCI_AER_CHANNEL_FROZEN &&
 	    channel != PVPCI_AER_CHANNEL_PERM_FAILURE)
 		return -EINVAL;
-	g->aer = (struct pvb_aer){ PVB_AER_DETECTED, false, hd, channel, 0 };
-	pvpci_logf(&g->log, PVPCI_LOG_NOTICE, "%s: AER error (channel state %d)", hd->name,
-		   channel);
+	g->aer = (struct pvb_aer){ first, false, hd, channel, 0 };
+	pvpci_logf(&g->log, PVPCI_LOG_NOTICE, "%s: AER error (channel state %d), from %s",
+		   hd->name, channel, step_name[first]);
+	if (first == PVB_AER_SLOTRESET)
+		reset_device(g, hd);
 	run_step(g);
 	return 0;
 }

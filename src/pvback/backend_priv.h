@@ -221,7 +221,9 @@ void pvb_intx_update(struct pvb_hostdev *hd);
 int pvb_intx_fire(struct pvb_hostdev *hd);
 
 /* ---- aer.c ---- */
-int pvb_aer_start(struct pvb_guest *g, struct pvb_hostdev *hd, int channel) PVPCI_WUR;
+/* Start the flow at the step of cmd (XEN_PCI_OP_aer_*). */
+int pvb_aer_start(struct pvb_guest *g, struct pvb_hostdev *hd, int channel, unsigned cmd)
+	PVPCI_WUR;
 /* The guest's channel fired: check whether the frontend answered. */
 void pvb_aer_event(struct pvb_guest *g);
 /* Deadlines: handle expiry; returns ms to the next deadline or -1. */

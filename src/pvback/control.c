@@ -23,7 +23,8 @@ int pvpci_backend_raise_irq(struct pvpci_backend *be, struct pvpci_sbdf host,
 	return pvpci_model_raise(hd->src, kind, vector);
 }
 
-int pvpci_backend_aer(struct pvpci_backend *be, struct pvpci_sbdf host, int channel)
+int pvpci_backend_aer_at(struct pvpci_backend *be, struct pvpci_sbdf host, int channel,
+			 unsigned cmd)
 {
 	struct pvb_hostdev *hd = pvb_dev_by_host(be, host);
 
@@ -31,7 +32,12 @@ int pvpci_backend_aer(struct pvpci_backend *be, struct pvpci_sbdf host, int chan
 		return -ENOENT;
 	if (!hd->owner)
 		return -ENODEV;
-	return pvb_aer_start(hd->owner, hd, channel);
+	return pvb_aer_start(hd->owner, hd, channel, cmd);
+}
+
+int pvpci_backend_aer(struct pvpci_backend *be, struct pvpci_sbdf host, int channel)
+{
+	return pvpci_backend_aer_at(be, host, channel, XEN_PCI_OP_aer_detected);
 }
 
 int pvpci_backend_isr_toggle(struct pvpci_backend *be, struct pvpci_sbdf host)
