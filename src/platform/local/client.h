@@ -60,6 +60,7 @@ struct lp_client {
 	unsigned cursor;               /* next word to look at first */
 	uint32_t ctl_seen;
 	bool armed;
+	bool drained;                  /* wait() already emptied the wake-up sockets */
 	uint64_t spin_ns;
 	struct pvpci_evtchn_stats stats;
 	struct lp_grant *grants;

@@ -8,7 +8,6 @@
  * before it arms the fd and sleeps. The daemon is asked only when port states changed.
  */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -98,26 +97,37 @@ static void harvest(struct lp_client *c, struct lp_region *reg)
 	}
 }
 
-/* Clear the sleeping words and empty the wake-up sockets the fd reported. */
-static void disarm(struct lp_client *c)
+/* Take one wake-up byte from each socket epoll reported (a sender only sends after it
+ * cleared `sleeping`, so there is normally one; a leftover makes one spurious wake-up);
+ * a readable daemon socket means it hung up. */
+static void drain(struct lp_client *c, const struct epoll_event *ev, int n)
 {
-	struct epoll_event ev[16];
 	char buf[64];
 
-	atomic_store(&c->home.map->side[0].sleeping, 0);
-	for (struct lp_region *r = c->regions; r; r = r->next)
-		atomic_store(&r->map->side[r->side].sleeping, 0);
-	c->armed = false;
-	int n = epoll_wait(c->epfd, ev, PVPCI_ARRAY_SIZE(ev), 0);
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.fd == c->sock) {
 			if (recv(c->sock, buf, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
 				lp_mark_dead(c);
 			continue;
 		}
-		while (recv(ev[i].data.fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-			;
+		(void)!recv(ev[i].data.fd, buf, sizeof(buf), MSG_DONTWAIT);
 	}
+}
+
+/* Clear the sleeping words and empty the wake-up sockets (unless wait() did). */
+static void disarm(struct lp_client *c)
+{
+	struct epoll_event ev[16];
+
+	atomic_store(&c->home.map->side[0].sleeping, 0);
+	for (struct lp_region *r = c->regions; r; r = r->next)
+		atomic_store(&r->map->side[r->side].sleeping, 0);
+	c->armed = false;
+	if (c->drained) {
+		c->drained = false;
+		return;
+	}
+	drain(c, ev, epoll_wait(c->epfd, ev, PVPCI_ARRAY_SIZE(ev), 0));
 }
 
 /* The next deliverable port from the private bitmap, round robin over words. */
@@ -233,10 +243,14 @@ int lp_evtchn_wait(struct pvpci_platform *p, int timeout_ms)
 		}
 		r = lp_evtchn_prepare_wait(p);
 		if (r == 0) {
-			struct pollfd pfd = { .fd = c->epfd, .events = POLLIN };
-			int n = poll(&pfd, 1, left);
+			struct epoll_event ev[16];
+			int n = epoll_wait(c->epfd, ev, PVPCI_ARRAY_SIZE(ev), left);
 			if (n < 0 && errno != EINTR)
 				return -errno;
+			if (n > 0) {
+				drain(c, ev, n);
+				c->drained = true;
+			}
 			r = lp_evtchn_pending(p);
 			if (r == -EAGAIN && n == 0)
 				return -ETIMEDOUT;
