@@ -33,6 +33,18 @@ static const struct pvpci_cmd commands[] = {
 	  "list a guest's PCI functions (xl pci-list)" },
 	{ "assignable-list", cmd_assignable_list, "[--run-dir DIR] [--backend DOMID]",
 	  "list the host's devices the backend serves and the guest each is attached to" },
+	{ "backend", cmd_backend,
+	  "[--run-dir DIR] [--device BDF=MODEL[#N]]... [--mode vpci|passthrough] [--aer-timeout SECONDS] [-v]",
+	  "run the PV PCI backend on the local platform, serving model devices to guests" },
+	{ "guest", cmd_guest,
+	  "[--run-dir DIR] [--timeout MS] [--op-timeout MS] DOMID lspci [-v] [-x|-xxx|-xxxx] | "
+	  "read BDF OFF SIZE | write BDF OFF SIZE VALUE | msi|msix BDF enable [NVEC]|disable | "
+	  "watch [--aer-result recovered|disconnect|none|can_recover|need_reset]",
+	  "act as a guest's PCI frontend: list, access, MSI / MSI-X, watch events" },
+	{ "inject", cmd_inject,
+	  "[--run-dir DIR] [--timeout MS] irq BDF [intx|msi|msix] [VECTOR] | "
+	  "aer BDF [detected|mmio|slotreset|resume] [--state normal|frozen|perm_failure]",
+	  "make a device of the running backend raise an interrupt or an AER error" },
 };
 
 static void print_help(FILE *f)

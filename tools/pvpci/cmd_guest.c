@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `pvpci guest [--run-dir DIR] [--timeout MS] [--op-timeout MS] DOMID COMMAND ...`: act as
+ * guest DOMID's PCI frontend on the local platform. A guest has one frontend (protocol.md
+ * 2.7), so:
+ *   - `watch [--aer-result R]` is the long-lived one (the guest's "kernel"): it connects,
+ *     stays connected and prints devices as they come and go, interrupts as they arrive
+ *     and AER requests with the answer it gives, and serves the other commands sent to
+ *     DIR/guests/<domid>.sock (mode 0600), so that PIRQs a command enables are its own;
+ *     SIGINT / SIGTERM close the frontend orderly; it ends by itself when the backend
+ *     closes the connection;
+ *   - any other command (lspci, read, write, msi, msix) goes to that watch when one runs
+ *     (argv and the caller's stdout / stderr are passed over the socket; the answer is the
+ *     exit code), else connects for the command alone, then closes the frontend and puts
+ *     it back to Initialising as Mini-OS's shutdown does, so that the backend is ready for
+ *     the next connection and the toolstack still cold-plugs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include "cmds.h"
+#include "ctl.h"
+#include "guest.h"
+#include "pvpci/platform.h"
+
+#define FORWARD_TIMEOUT_MS 120000
+#define MAX_ARGS 32
+
+static const char *const aer_names[] = {
+	[PVPCI_AER_RESULT_NONE] = "none", [PVPCI_AER_RESULT_CAN_RECOVER] = "can_recover",
+	[PVPCI_AER_RESULT_NEED_RESET] = "need_reset",
+	[PVPCI_AER_RESULT_DISCONNECT] = "disconnect",
+	[PVPCI_AER_RESULT_RECOVERED] = "recovered",
+	[PVPCI_AER_RESULT_NO_AER_DRIVER] = "no_aer_driver",
+};
+static const char *const aer_cmd_names[] = {
+	[XEN_PCI_OP_aer_detected] = "error_detected", [XEN_PCI_OP_aer_resume] = "resume",
+	[XEN_PCI_OP_aer_mmio] = "mmio_enabled", [XEN_PCI_OP_aer_slotreset] = "slot_reset",
+};
+static const char *const channel_names[] = { [PVPCI_AER_CHANNEL_NORMAL] = "normal",
+					     [PVPCI_AER_CHANNEL_FROZEN] = "frozen",
+					     [PVPCI_AER_CHANNEL_PERM_FAILURE] = "perm_failure" };
+
+static const char *name_of(const char *const *names, size_t n, int v)
+{
+	return v >= 0 && (size_t)v < n && names[v] ? names[v] : "?";
+}
+#define NAME(t, v) name_of(t, PVPCI_ARRAY_SIZE(t), (int)(v))
+
+/* ---- Watch callbacks (the agent) ---- */
+
+static void on_hotplug(void *opaque, enum pvpci_pvfront_event ev,
+		       const struct pvpci_pvfront_dev *dev)
+{
+	struct guest *g = opaque;
+
+	if (ev == PVPCI_PVFRONT_DISCONNECTED) {
+		printf("backend closed the connection\n");
+		g->closed = true;
+		return;
+	}
+	printf("%s ", ev == PVPCI_PVFRONT_ADDED ? "device added:  " : "device removed:");
+	guest_dev_line(g, stdout, dev, false);
+	putchar('\n');
+}
+
+static void on_irq(void *opaque, struct pvpci_sbdf dev, unsigned pirq)
+{
+	const struct guest_irq *q = guest_irq_find(opaque, pirq);
+
+	printf("interrupt:      %02x:%02x.%x", dev.bus, dev.dev, dev.fn);
+	if (q)
+		printf(" %s %u", q->kind == GIRQ_MSIX ? "msix entry" : "msi vector", q->entry);
+	printf(" (pirq %u)\n", pirq);
+}
+
+static int on_aer(void *opaque, unsigned cmd, const struct pvpci_pvfront_dev *dev, int channel)
+{
+	struct guest *g = opaque;
+	int want = g->aer_result, ans;
+
+	if (want == PVPCI_AER_RESULT_NONE || want == PVPCI_AER_RESULT_DISCONNECT)
+		ans = want; /* a driver that gives up */
+	else if (cmd == XEN_PCI_OP_aer_detected)
+		ans = want;
+	else if (cmd == XEN_PCI_OP_aer_resume)
+		ans = PVPCI_AER_RESULT_NONE; /* as Linux's pcifront */
+	else
+		ans = PVPCI_AER_RESULT_RECOVERED;
+	printf("AER:            %s on ", NAME(aer_cmd_names, cmd));
+	if (dev)
+		printf("%02x:%02x.%x", dev->addr.bus, dev->addr.dev, dev->addr.fn);
+	else
+		printf("an unknown device");
+	printf(" (state %s): answering %s\n", NAME(channel_names, channel), NAME(aer_names, ans));
+	return ans;
+}
+
+/* ---- Connecting ---- */
+
+static int open_platform(struct guest *g, FILE *err)
+{
+	struct pvpci_platform_config cfg = { .run_dir = g->run_dir, .domid = g->domid,
+					     .log = &g->lg };
+	int r = pvpci_platform_open("local", &cfg, &g->plat);
+
+	if (r)
+		fprintf(err, "pvpci guest: cannot join domain %u on %s: %s\n", g->domid, g->run_dir,
+			r == -ENOENT ? "no such domain (or no pvpci host)" : strerror(-r));
+	return r;
+}
+
+static int connect_front(struct guest *g, bool agent, FILE *err)
+{
+	struct pvpci_pvfront_opts o = {
+		.op_timeout_ms = g->op_timeout_ms, .connect_timeout_ms = g->connect_timeout_ms,
+		.log = &g->lg, .opaque = g,
+	};
+	int r;
+
+	if (agent) {
+		o.hotplug = on_hotplug;
+		o.irq = on_irq;
+		o.aer = on_aer;
+	}
+	r = pvpci_pvfront_connect(g->plat, g->domid, &o, &g->f);
+	if (r)
+		fprintf(err, "pvpci guest: domain %u: %s\n", g->domid,
+			r == -ENOENT ? "no PCI device (attach one with pvpci attach first)"
+			: r == -ETIMEDOUT ? "the backend did not connect in time (is pvpci backend "
+					    "running?)"
+			: r == -ECONNREFUSED ? "the backend refused the connection (see "
+					       "/local/domain/0/error/backend/pci/<domid>/0/error)"
+					     : strerror(-r));
+	return r;
+}
+
+/* After an orderly close: back to Initialising (Mini-OS), if the device still exists. */
+static void rearm(struct guest *g)
+{
+	struct xs_handle *xs = pvpci_platform_xs(g->plat);
+	char p[96], *v;
+	unsigned len;
+
+	snprintf(p, sizeof(p), "/local/domain/%u/device/pci/0/state", g->domid);
+	for (int tries = 0; xs && tries < 16; tries++) {
+		xs_transaction_t t = xs_transaction_start(xs);
+
+		if (t == XBT_NULL)
+			return;
+		v = xs_read(xs, t, p, &len);
+		if (!v || !xs_write(xs, t, p, "1", 1)) {
+			free(v);
+			(void)xs_transaction_end(xs, t, true);
+			return;
+		}
+		free(v);
+		if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
+			return;
+	}
+}
+
+static void disconnect(struct guest *g)
+{
+	bool was_open = g->f && !g->closed;
+
+	if (g->f)
+		pvpci_pvfront_close(g->f);
+	g->f = NULL;
+	if (was_open)
+		rearm(g);
+	if (g->plat)
+		pvpci_platform_close(g->plat);
+	g->plat = NULL;
+}
+
+static int one_shot(struct guest *g, int argc, char **argv)
+{
+	int r = open_platform(g, stderr);
+
+	if (!r)
+		r = connect_front(g, false, stderr);
+	if (r) {
+		disconnect(g);
+		return PVPCI_EXIT_FAIL;
+	}
+	r = guest_run(g, stdout, stderr, argc, argv);
+	fflush(stdout);
+	disconnect(g);
+	return r;
+}
+
+/* ---- The agent's socket ---- */
+
+static void sock_path(const struct guest *g, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%u.sock", g->run_dir, CTL_GUEST_DIR, g->domid);
+}
+
+/* Send argv and our stdout / stderr to a running watch; -ENOENT / -ECONNREFUSED: none. */
+static int forward(struct guest *g, int argc, char **argv, int *code)
+{
+	char p[PATH_MAX + 64], buf[CTL_MSG_MAX], ans[32];
+	int fds[2] = { STDOUT_FILENO, STDERR_FILENO }, fd, r;
+	size_t len = 0;
+
+	sock_path(g, p, sizeof(p));
+	fd = ctl_connect(p);
+	if (fd < 0)
+		return fd;
+	for (int i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]) + 1;
+
+		if (len + l > sizeof(buf)) {
+			close(fd);
+			return -E2BIG;
+		}
+		memcpy(buf + len, argv[i], l);
+		len += l;
+	}
+	fflush(stdout);
+	r = ctl_send(fd, buf, len, fds, 2);
+	if (!r)
+		r = ctl_recv(fd, ans, sizeof(ans), NULL, NULL, FORWARD_TIMEOUT_MS);
+	close(fd);
+	if (r == 0)
+		r = -ECONNRESET;
+	if (r < 0) {
+		fprintf(stderr, "pvpci guest: the watch of domain %u did not answer: %s\n",
+			g->domid, strerror(-r));
+		*code = PVPCI_EXIT_FAIL;
+		return 0;
+	}
+	*code = atoi(ans);
+	return 0;
+}
+
+/* One request from a client: run it with the client's stdout / stderr. */
+static void serve_one(struct guest *g, int lsock)
+{
+	char buf[CTL_MSG_MAX], *args[MAX_ARGS], ans[16];
+	int fds[2], cfd = ctl_accept(lsock), n, argc = 0, code = PVPCI_EXIT_USAGE;
+	size_t nfds = 2;
+
+	if (cfd < 0)
+		return;
+	n = ctl_recv(cfd, buf, sizeof(buf), fds, &nfds, 1000);
+	if (n > 0 && nfds == 2) {
+		FILE *out = fdopen(fds[0], "w"), *err = fdopen(fds[1], "w");
+
+		for (int i = 0; i < n && argc < MAX_ARGS; i += (int)strlen(buf + i) + 1)
+			args[argc++] = buf + i;
+		if (out && err)
+			code = guest_known(args[0]) ? guest_run(g, out, err, argc, args)
+						    : PVPCI_EXIT_USAGE;
+		out ? fclose(out) : close(fds[0]);
+		err ? fclose(err) : close(fds[1]);
+	} else {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+	}
+	snprintf(ans, sizeof(ans), "%d", code);
+	(void)ctl_send(cfd, ans, strlen(ans), NULL, 0);
+	close(cfd);
+}
+
+/* ---- watch ---- */
+
+static int agent_loop(struct guest *g, int sfd, int lsock)
+{
+	while (!g->closed) {
+		struct pollfd fds[PVPCI_PVFRONT_NFDS + 2];
+		int timeout = -1, n, r;
+
+		n = pvpci_pvfront_poll_prepare(g->f, fds, PVPCI_PVFRONT_NFDS, &timeout);
+		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = lsock, .events = POLLIN };
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[n - 2].revents)
+			return 0;
+		r = pvpci_pvfront_process(g->f);
+		if (r)
+			return r;
+		if (fds[n - 1].revents)
+			serve_one(g, lsock);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int run_watch(struct guest *g)
+{
+	char p[PATH_MAX + 64];
+	struct pvpci_pvfront_dev devs[1];
+	size_t ndev = 0;
+	int sfd = ctl_stop_fd(), lsock, r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(p, sizeof(p), "%s/%s", g->run_dir, CTL_GUEST_DIR);
+	if (sfd < 0 || (mkdir(p, 0700) < 0 && errno != EEXIST)) {
+		fprintf(stderr, "pvpci guest watch: %s: %s\n", p, strerror(errno));
+		return PVPCI_EXIT_FAIL;
+	}
+	sock_path(g, p, sizeof(p));
+	lsock = ctl_listen(p);
+	if (lsock < 0) {
+		fprintf(stderr, "pvpci guest watch: %s\n", lsock == -EADDRINUSE
+			? "a pvpci guest watch already runs for this domain" : strerror(-lsock));
+		close(sfd);
+		return PVPCI_EXIT_FAIL;
+	}
+	g->agent = true;
+	printf("domain %u: connecting to the PCI backend\n", g->domid);
+	r = open_platform(g, stderr);
+	if (!r)
+		r = connect_front(g, true, stderr);
+	if (!r) {
+		if (pvpci_pvfront_devices(g->f, devs, 0, &ndev))
+			ndev = 0;
+		printf("domain %u: connected, %zu device(s); watching (Ctrl-C to stop)\n",
+		       g->domid, ndev);
+		r = agent_loop(g, sfd, lsock);
+		if (r)
+			fprintf(stderr, "pvpci guest watch: %s\n", r == -ESHUTDOWN
+				? "the domain was destroyed" : strerror(-r));
+	}
+	close(lsock);
+	unlink(p);
+	disconnect(g);
+	close(sfd);
+	return r ? PVPCI_EXIT_FAIL : PVPCI_EXIT_OK;
+}
+
+/* ---- Command line ---- */
+
+static int watch_opts(struct guest *g, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "aer-result", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	g->aer_result = PVPCI_AER_RESULT_RECOVERED;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "a:", lo, NULL)) != -1) {
+		int v = -1;
+
+		for (size_t i = 0; c == 'a' && i < PVPCI_ARRAY_SIZE(aer_names); i++)
+			if (aer_names[i] && i != PVPCI_AER_RESULT_NO_AER_DRIVER &&
+			    !strcmp(aer_names[i], optarg))
+				v = (int)i;
+		if (v < 0)
+			return -EINVAL;
+		g->aer_result = v;
+	}
+	return optind == argc ? 0 : -EINVAL;
+}
+
+static int parse_global(struct guest *g, int argc, char **argv, const char **dir)
+{
+	static const struct option lo[] = {
+		{ "run-dir", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "op-timeout", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	g->connect_timeout_ms = 10000;
+	g->op_timeout_ms = 2000;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+d:t:o:", lo, NULL)) != -1) {
+		if (c == 'd')
+			*dir = optarg;
+		else if (c == 't' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
+			g->connect_timeout_ms = (int)v;
+		else if (c == 'o' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
+			g->op_timeout_ms = (int)v;
+		else
+			return -EINVAL;
+	}
+	return argc - optind >= 2 ? optind : -EINVAL;
+}
+
+int cmd_guest(int argc, char **argv)
+{
+	struct guest *g = calloc(1, sizeof(*g));
+	const char *dir = NULL;
+	int first, r, code = PVPCI_EXIT_FAIL;
+
+	if (!g)
+		return PVPCI_EXIT_FAIL;
+	first = parse_global(g, argc, argv, &dir);
+	if (first < 0) {
+		free(g);
+		return pvpci_cmd_usage(argv[0]);
+	}
+	char **sub = argv + first + 1;
+	int nsub = argc - first - 1;
+	bool watch = !strcmp(sub[0], "watch");
+	if (watch ? watch_opts(g, nsub, sub) != 0 : !guest_known(sub[0])) {
+		free(g);
+		return pvpci_cmd_usage(argv[0]);
+	}
+	if (ctl_run_dir(argv[0], dir, g->run_dir, sizeof(g->run_dir)) < 0) {
+		free(g);
+		return PVPCI_EXIT_USAGE;
+	}
+	pvpci_log_init(&g->lg, NULL, NULL);
+	if (ctl_domid(argv[0], g->run_dir, argv[first], &g->domid) < 0) {
+		free(g);
+		return PVPCI_EXIT_FAIL;
+	}
+	if (watch) {
+		code = run_watch(g);
+	} else {
+		r = forward(g, nsub, sub, &code);
+		if (r == -ENOENT || r == -ECONNREFUSED)
+			code = one_shot(g, nsub, sub);
+		else if (r < 0)
+			fprintf(stderr, "pvpci guest: %s\n", strerror(-r));
+	}
+	free(g);
+	return code;
+}

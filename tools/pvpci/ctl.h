@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the daemon commands (cmd_backend.c, cmd_guest.c): the run directory
+ * (--run-dir, $PVPCI_RUN_DIR, /run/pvpci as root, $XDG_RUNTIME_DIR/pvpci), the local
+ * control sockets (SOCK_SEQPACKET, mode 0600 in the run directory, peers checked to be
+ * this user or root) that `pvpci inject` uses to reach a running `pvpci backend` and that
+ * `pvpci guest DOMID CMD` uses to reach a running `pvpci guest DOMID watch`, a stop
+ * signalfd (SIGTERM, SIGINT) and domain-name resolution.
+ */
+#ifndef PVPCI_TOOL_CTL_H
+#define PVPCI_TOOL_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CTL_MSG_MAX 4096
+#define CTL_BACKEND_SOCK "backend.sock"
+#define CTL_BACKEND_LOCK "backend.lock"
+#define CTL_GUEST_DIR "guests" /* DIR/guests/<domid>.sock */
+
+/* dir (may be NULL) or the default; 0, or prints why to stderr and returns -errno. */
+int ctl_run_dir(const char *cmd, const char *dir, char *buf, size_t len);
+
+/* Listen on path (SOCK_SEQPACKET, non-blocking, close-on-exec, mode 0600). A live
+ * listener already there: -EADDRINUSE; a stale socket file is replaced. */
+int ctl_listen(const char *path);
+/* Accept one peer (non-blocking); only this user or root: -EPERM (closed) otherwise. */
+int ctl_accept(int lfd);
+/* Connect to path: the fd, -ENOENT / -ECONNREFUSED when nobody listens. */
+int ctl_connect(const char *path);
+
+/* One message with up to nfds descriptors; 0 or -errno. */
+int ctl_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds);
+/* One message (NUL-terminated in buf, which has cap bytes) and up to *nfds descriptors
+ * (*nfds gets how many came; extra ones are closed). Waits at most timeout_ms (-1:
+ * forever). Returns the length, 0 at end of file, -ETIMEDOUT or -errno. */
+int ctl_recv(int fd, char *buf, size_t cap, int *fds, size_t *nfds, int timeout_ms);
+
+/* A signalfd for SIGTERM and SIGINT (both blocked); SIGPIPE ignored. -1 on error. */
+int ctl_stop_fd(void);
+
+/* DOMID: a number, or a domain name looked up through the control domain. */
+int ctl_domid(const char *cmd, const char *run_dir, const char *arg, unsigned *domid);
+
+#endif

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The commands a guest runs over its PV connection: `lspci [-v] [-x|-xxx|-xxxx]` (the
+ * devices on the guest's root buses: address, class, vendor:device; -v adds what a guest
+ * kernel would find by itself through config ops: BARs sized by writing all ones, the
+ * capability chains, the interrupt pin and the PIRQs this process holds; -x dumps config
+ * space through the protocol in lspci's own format, which `lspci -F` reads), `read` /
+ * `write` of one register, and MSI / multi-MSI / MSI-X enable and disable with the PIRQs
+ * they return. Every access is a protocol op answered by the backend's PV policy.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "guest.h"
+
+struct class_name {
+	uint16_t cls; /* base << 8 | sub; sub 0xff = any */
+	const char *name;
+};
+
+static const struct class_name class_names[] = {
+	{ 0x0100, "SCSI storage controller" }, { 0x0101, "IDE interface" },
+	{ 0x0104, "RAID bus controller" }, { 0x0106, "SATA controller" },
+	{ 0x0107, "Serial Attached SCSI controller" },
+	{ 0x0108, "Non-Volatile memory controller" }, { 0x01ff, "Mass storage controller" },
+	{ 0x0200, "Ethernet controller" }, { 0x0280, "Network controller" },
+	{ 0x02ff, "Network controller" }, { 0x0300, "VGA compatible controller" },
+	{ 0x0302, "3D controller" }, { 0x03ff, "Display controller" },
+	{ 0x0401, "Multimedia audio controller" }, { 0x0403, "Audio device" },
+	{ 0x04ff, "Multimedia controller" }, { 0x05ff, "Memory controller" },
+	{ 0x0600, "Host bridge" }, { 0x0601, "ISA bridge" }, { 0x0604, "PCI bridge" },
+	{ 0x06ff, "Bridge" }, { 0x07ff, "Communication controller" },
+	{ 0x08ff, "System peripheral" }, { 0x0cff, "Serial bus controller" },
+	{ 0xffff, "Unassigned class" },
+};
+
+static const char *class_name(uint32_t class_code)
+{
+	uint16_t c = (uint16_t)(class_code >> 8);
+
+	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(class_names); i++)
+		if (class_names[i].cls == c)
+			return class_names[i].name;
+	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(class_names); i++)
+		if (class_names[i].cls == ((c & 0xff00) | 0xff))
+			return class_names[i].name;
+	return "Class";
+}
+
+static char *short_addr(struct pvpci_sbdf a, char buf[PVPCI_SBDF_STRLEN])
+{
+	if (a.seg)
+		return pvpci_sbdf_str(a, buf);
+	snprintf(buf, PVPCI_SBDF_STRLEN, "%02x:%02x.%x", a.bus, a.dev, a.fn);
+	return buf;
+}
+
+void guest_dev_line(struct guest *g, FILE *out, const struct pvpci_pvfront_dev *d, bool rev)
+{
+	char a[PVPCI_SBDF_STRLEN];
+	uint32_t r = 0;
+
+	fprintf(out, "%s %s [%04x]: %04x:%04x", short_addr(d->addr, a),
+		class_name(d->class_code), d->class_code >> 8, d->vendor, d->device);
+	if (rev && pvpci_pvfront_conf_read(g->f, d->addr, PCI_REG_REVISION, 1, &r) == 0 && r)
+		fprintf(out, " (rev %02x)", r);
+}
+
+const struct guest_irq *guest_irq_find(const struct guest *g, unsigned pirq)
+{
+	for (size_t i = 0; i < g->nirqs; i++)
+		if (g->irqs[i].pirq == pirq)
+			return &g->irqs[i];
+	return NULL;
+}
+
+/* ---- lspci -v ---- */
+
+struct rd_ctx {
+	struct guest *g;
+	struct pvpci_sbdf a;
+};
+
+static int rd(void *opaque, unsigned off, unsigned size, uint32_t *val)
+{
+	struct rd_ctx *c = opaque;
+
+	return pvpci_pvfront_conf_read(c->g->f, c->a, off, size, val);
+}
+
+static uint32_t rd0(struct rd_ctx *c, unsigned off, unsigned size)
+{
+	uint32_t v = 0;
+
+	return rd(c, off, size, &v) ? 0 : v;
+}
+
+static void print_size(FILE *out, uint64_t sz)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (sz >= 1024 && sz % 1024 == 0 && u < 3) {
+		sz /= 1024;
+		u++;
+	}
+	if (u < 0)
+		fprintf(out, "[size=%llu]", (unsigned long long)sz);
+	else
+		fprintf(out, "[size=%llu%c]", (unsigned long long)sz, units[u]);
+}
+
+/* Size a BAR register the way a guest kernel does: write all ones, read, restore. */
+static uint32_t size_reg(struct rd_ctx *c, unsigned off, uint32_t ones)
+{
+	uint32_t orig = 0, mask = 0;
+
+	if (rd(c, off, 4, &orig) || pvpci_pvfront_conf_write(c->g->f, c->a, off, 4, ones) ||
+	    rd(c, off, 4, &mask))
+		mask = 0;
+	if (pvpci_pvfront_conf_write(c->g->f, c->a, off, 4, orig))
+		mask = 0;
+	return mask;
+}
+
+static void print_bars(FILE *out, struct rd_ctx *c, unsigned nbars, unsigned rom_reg)
+{
+	for (unsigned i = 0; i < nbars; i++) {
+		unsigned off = PCI_REG_BAR0 + 4 * i;
+		uint32_t v = rd0(c, off, 4), m;
+		uint64_t addr, mask;
+		bool io = v & 1, is64 = !io && ((v >> 1) & 3) == 2;
+
+		if (!v) /* unimplemented (or unassigned: nothing to show either) */
+			continue;
+		m = size_reg(c, off, 0xffffffffu);
+		addr = v & (io ? ~3u : ~0xfu);
+		mask = m & (io ? ~3u : ~0xfu);
+		if (is64 && i + 1 < nbars) {
+			addr |= (uint64_t)rd0(c, off + 4, 4) << 32;
+			mask |= (uint64_t)size_reg(c, off + 4, 0xffffffffu) << 32;
+		}
+		if (!mask)
+			continue;
+		if (io)
+			fprintf(out, "\tRegion %u: I/O ports at %llx ", i, (unsigned long long)addr);
+		else
+			fprintf(out, "\tRegion %u: Memory at %llx (%s, %sprefetchable) ", i,
+				(unsigned long long)addr, is64 ? "64-bit" : "32-bit",
+				v & 8 ? "" : "non-");
+		print_size(out, mask & (~mask + 1)); /* the lowest writable bit */
+		fputc('\n', out);
+		i += is64;
+	}
+	uint32_t r = rd0(c, rom_reg, 4), rm = r ? size_reg(c, rom_reg, 0xfffff800u) : 0;
+	if (rm & 0xfffff800u) {
+		fprintf(out, "\tExpansion ROM at %x [%s] ", r & 0xfffff800u,
+			r & 1 ? "enabled" : "disabled");
+		print_size(out, rm & 0xfffff800u & (~(rm & 0xfffff800u) + 1));
+		fputc('\n', out);
+	}
+}
+
+static const char *const std_caps[] = {
+	[0x01] = "Power Management", [0x02] = "AGP", [0x03] = "Vital Product Data",
+	[0x04] = "Slot ID", [0x05] = "MSI", [0x07] = "PCI-X", [0x08] = "HyperTransport",
+	[0x09] = "Vendor Specific Information", [0x0a] = "Debug port",
+	[0x0d] = "Subsystem", [0x10] = "Express", [0x11] = "MSI-X", [0x12] = "SATA HBA",
+	[0x13] = "PCI Advanced Features",
+};
+static const char *const ext_caps[] = {
+	[0x01] = "Advanced Error Reporting", [0x02] = "Virtual Channel",
+	[0x03] = "Device Serial Number", [0x04] = "Power Budgeting",
+	[0x0b] = "Vendor Specific Information", [0x0d] = "Access Control Services",
+	[0x0e] = "Alternative Routing-ID Interpretation", [0x10] = "Single Root I/O Virtualization",
+	[0x15] = "Physical Resizable BAR", [0x18] = "Latency Tolerance Reporting",
+	[0x19] = "Secondary PCI Express", [0x1e] = "L1 PM Substates",
+};
+
+struct cap_visit {
+	FILE *out;
+	struct rd_ctx *c;
+	bool ext;
+};
+
+static void cap_detail(FILE *out, struct rd_ctx *c, unsigned pos, unsigned id)
+{
+	uint32_t fl = rd0(c, pos + 2, 2);
+
+	if (id == PCI_CAP_ID_MSI)
+		fprintf(out, ": Enable%c Count=%u/%u Maskable%c 64bit%c", fl & 1 ? '+' : '-',
+			1u << ((fl >> 4) & 7), 1u << ((fl >> 1) & 7), fl & 0x100 ? '+' : '-',
+			fl & 0x80 ? '+' : '-');
+	else if (id == PCI_CAP_ID_MSIX)
+		fprintf(out, ": Enable%c Count=%u Masked%c", fl & 0x8000 ? '+' : '-',
+			(fl & 0x7ff) + 1, fl & 0x4000 ? '+' : '-');
+}
+
+static int cap_visit(void *arg, unsigned pos, unsigned id)
+{
+	struct cap_visit *v = arg;
+	const char *const *names = v->ext ? ext_caps : std_caps;
+	size_t n = v->ext ? PVPCI_ARRAY_SIZE(ext_caps) : PVPCI_ARRAY_SIZE(std_caps);
+	const char *name = id < n && names[id] ? names[id] : NULL;
+
+	fprintf(v->out, "\tCapabilities: [%x] ", pos);
+	if (name)
+		fputs(name, v->out);
+	else
+		fprintf(v->out, "%s capability %#x", v->ext ? "Extended" : "Unknown", id);
+	if (!v->ext)
+		cap_detail(v->out, v->c, pos, id);
+	fputc('\n', v->out);
+	return 0;
+}
+
+/* As a guest kernel finds it: PCI Express devices may have 4096 bytes, if 0x100 reads. */
+static unsigned cfg_size(struct rd_ctx *c)
+{
+	uint32_t v;
+
+	if (!pvpci_cap_find(rd, c, 256, false, PCI_CAP_ID_EXP))
+		return 256;
+	return rd(c, 0x100, 4, &v) == 0 ? 4096 : 256;
+}
+
+static void print_pirqs(FILE *out, struct guest *g, struct pvpci_sbdf a)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < g->nirqs; i++) {
+		const struct guest_irq *q = &g->irqs[i];
+
+		if (!pvpci_sbdf_eq(q->dev, a))
+			continue;
+		fprintf(out, "%s %s %u -> pirq %u", any ? "," : "\tIRQ lines:",
+			q->kind == GIRQ_MSIX ? "msix entry" : "msi vector", q->entry, q->pirq);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
+static void print_verbose(struct guest *g, FILE *out, const struct pvpci_pvfront_dev *d)
+{
+	struct rd_ctx c = { g, d->addr };
+	uint32_t cmd = rd0(&c, PCI_REG_COMMAND, 2), pin = rd0(&c, PCI_REG_INTR_PIN, 1);
+	bool bridge = d->header_type == PCI_HEADER_TYPE_BRIDGE;
+	unsigned size = cfg_size(&c);
+	struct cap_visit v = { out, &c, false };
+
+	if (!bridge)
+		fprintf(out, "\tSubsystem: %04x:%04x\n", rd0(&c, PCI_REG_SUBSYS_VENDOR, 2),
+			rd0(&c, PCI_REG_SUBSYS_ID, 2));
+	fprintf(out, "\tControl: I/O%c Mem%c BusMaster%c DisINTx%c\n", cmd & 1 ? '+' : '-',
+		cmd & 2 ? '+' : '-', cmd & 4 ? '+' : '-', cmd & 0x400 ? '+' : '-');
+	if (pin >= 1 && pin <= 4)
+		fprintf(out, "\tInterrupt: pin %c routed to IRQ %u\n", 'A' + (int)pin - 1,
+			rd0(&c, PCI_REG_INTR_LINE, 1));
+	print_bars(out, &c, bridge ? 2 : 6, bridge ? PCI_REG_ROM_BRIDGE : PCI_REG_ROM);
+	(void)pvpci_cap_walk(rd, &c, size, false, cap_visit, &v);
+	if (size == 4096) {
+		v.ext = true;
+		(void)pvpci_cap_walk(rd, &c, size, true, cap_visit, &v);
+	}
+	print_pirqs(out, g, d->addr);
+}
+
+/* lspci -x / -xxx / -xxxx rows: what a failed read could not give reads as ff. */
+static void print_dump(struct guest *g, FILE *out, const struct pvpci_pvfront_dev *d,
+		       unsigned want)
+{
+	struct rd_ctx c = { g, d->addr };
+	unsigned size = want > 256 ? cfg_size(&c) : want;
+
+	for (unsigned off = 0; off < size; off += 16) {
+		fprintf(out, off < 0x100 ? "%02x:" : "%03x:", off);
+		for (unsigned i = 0; i < 16; i += 4) {
+			uint32_t v = 0xffffffffu;
+
+			if (rd(&c, off + i, 4, &v))
+				v = 0xffffffffu;
+			for (unsigned b = 0; b < 4; b++)
+				fprintf(out, " %02x", (v >> (8 * b)) & 0xff);
+		}
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+}
+
+static int cmd_lspci(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
+{
+	struct pvpci_pvfront_dev devs[256];
+	unsigned dump = 0;
+	bool verbose = false;
+	size_t n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v"))
+			verbose = true;
+		else if (!strcmp(argv[i], "-x"))
+			dump = 64;
+		else if (!strcmp(argv[i], "-xxx"))
+			dump = 256;
+		else if (!strcmp(argv[i], "-xxxx"))
+			dump = 4096;
+		else
+			return fprintf(err, "pvpci guest lspci: unknown option '%s' (-v, -x, -xxx, "
+					    "-xxxx)\n", argv[i]), PVPCI_EXIT_USAGE;
+	}
+	if (pvpci_pvfront_devices(g->f, devs, PVPCI_ARRAY_SIZE(devs), &n))
+		return PVPCI_EXIT_FAIL;
+	for (size_t i = 0; i < n && i < PVPCI_ARRAY_SIZE(devs); i++) {
+		guest_dev_line(g, out, &devs[i], true);
+		fputc('\n', out);
+		if (verbose)
+			print_verbose(g, out, &devs[i]);
+		if (dump)
+			print_dump(g, out, &devs[i], dump);
+		else if (verbose)
+			fputc('\n', out);
+	}
+	return PVPCI_EXIT_OK;
+}
+
+/* ---- read / write ---- */
+
+static int parse_addr(FILE *err, const char *cmd, const char *s, struct pvpci_sbdf *a)
+{
+	struct pvpci_parse_err perr = { 0 };
+
+	if (pvpci_sbdf_parse(s, a, &perr) == 0)
+		return 0;
+	fprintf(err, "pvpci guest %s: bad address '%s': %s\n", cmd, s, perr.msg);
+	return -EINVAL;
+}
+
+static const char *op_err(int r)
+{
+	switch (r) {
+	case -ENODEV: return "no such device (dev_not_found)";
+	case -EINVAL: return "invalid offset";
+	case -EACCES: return "access denied";
+	case -EOPNOTSUPP: return "not implemented";
+	case -EIO: return "op failed";
+	case -ETIMEDOUT: return "the backend did not answer in time";
+	case -ENOTCONN: return "not connected";
+	default: return strerror(-r);
+	}
+}
+
+static int cmd_rw(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
+{
+	bool wr = argv[0][0] == 'w';
+	struct pvpci_sbdf a;
+	uint64_t off, size, val = 0;
+	uint32_t v = 0;
+	int r;
+
+	if (argc != (wr ? 5 : 4) || parse_addr(err, argv[0], argv[1], &a) ||
+	    pvpci_parse_u64(argv[2], 0xfff, &off) || pvpci_parse_u64(argv[3], 4, &size) ||
+	    (size != 1 && size != 2 && size != 4) ||
+	    (wr && pvpci_parse_u64(argv[4], size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1,
+				   &val))) {
+		fprintf(err, "usage: pvpci guest DOMID %s BDF OFF SIZE%s (OFF <= 0xfff, SIZE 1, 2 "
+			     "or 4)\n", argv[0], wr ? " VALUE" : "");
+		return PVPCI_EXIT_USAGE;
+	}
+	r = wr ? pvpci_pvfront_conf_write(g->f, a, (unsigned)off, (unsigned)size, (uint32_t)val)
+	       : pvpci_pvfront_conf_read(g->f, a, (unsigned)off, (unsigned)size, &v);
+	if (r) {
+		char s[PVPCI_SBDF_STRLEN];
+
+		fprintf(err, "pvpci guest %s: %s at %#x size %u: %s\n", argv[0],
+			pvpci_sbdf_str(a, s), (unsigned)off, (unsigned)size, op_err(r));
+		return PVPCI_EXIT_FAIL;
+	}
+	if (!wr)
+		fprintf(out, "0x%0*x\n", (int)size * 2, v);
+	return PVPCI_EXIT_OK;
+}
+
+/* ---- msi / msix ---- */
+
+static void irqs_drop(struct guest *g, struct pvpci_sbdf a, enum guest_irq_kind kind)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < g->nirqs; i++)
+		if (!pvpci_sbdf_eq(g->irqs[i].dev, a) || g->irqs[i].kind != kind)
+			g->irqs[j++] = g->irqs[i];
+	g->nirqs = j;
+}
+
+static void irqs_add(struct guest *g, struct pvpci_sbdf a, enum guest_irq_kind kind,
+		     const unsigned *pirqs, const uint16_t *entries, unsigned n)
+{
+	irqs_drop(g, a, kind);
+	for (unsigned i = 0; i < n && g->nirqs < GUEST_MAX_IRQS; i++)
+		g->irqs[g->nirqs++] = (struct guest_irq){ a, pirqs[i], entries ? entries[i] : i,
+							  kind };
+}
+
+static void print_vectors(FILE *out, const char *what, struct pvpci_sbdf a,
+			  const unsigned *pirqs, const uint16_t *entries, unsigned n)
+{
+	char s[PVPCI_SBDF_STRLEN];
+
+	fprintf(out, "%s: %s enabled, %u vector%s:", short_addr(a, s), what, n, n == 1 ? "" : "s");
+	for (unsigned i = 0; i < n; i++)
+		fprintf(out, "%s %s %u -> pirq %u", i ? "," : "",
+			entries ? "entry" : "vector", entries ? entries[i] : i, pirqs[i]);
+	fputc('\n', out);
+}
+
+static int msi_enable(struct guest *g, FILE *out, struct pvpci_sbdf a, bool msix, unsigned n,
+		      unsigned *hint)
+{
+	unsigned pirqs[SH_INFO_MAX_VEC] = { 0 };
+	uint16_t entries[SH_INFO_MAX_VEC] = { 0 };
+	int r;
+
+	for (unsigned i = 0; i < n; i++)
+		entries[i] = (uint16_t)i;
+	if (msix)
+		r = pvpci_pvfront_enable_msix(g->f, a, entries, n, pirqs);
+	else if (n == 1)
+		r = pvpci_pvfront_enable_msi(g->f, a, &pirqs[0]);
+	else
+		r = pvpci_pvfront_enable_multi_msi(g->f, a, n, pirqs, hint);
+	if (r)
+		return r;
+	irqs_add(g, a, msix ? GIRQ_MSIX : GIRQ_MSI, pirqs, msix ? entries : NULL, n);
+	print_vectors(out, msix ? "MSI-X" : n > 1 ? "multi-MSI" : "MSI", a, pirqs,
+		      msix ? entries : NULL, n);
+	return 0;
+}
+
+static int cmd_msi(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
+{
+	bool msix = !strcmp(argv[0], "msix"), en = argc >= 3 && !strcmp(argv[2], "enable");
+	unsigned max = msix ? SH_INFO_MAX_VEC : 32, hint = 0;
+	struct pvpci_sbdf a;
+	uint64_t n = 1;
+	int r;
+
+	if (argc < 3 || argc > 4 || parse_addr(err, argv[0], argv[1], &a) ||
+	    (!en && (strcmp(argv[2], "disable") || argc != 3)) ||
+	    (argc == 4 && (pvpci_parse_u64(argv[3], max, &n) || n == 0 ||
+			   (!msix && (n & (n - 1)))))) {
+		fprintf(err, "usage: pvpci guest DOMID %s BDF enable [NVEC] | disable (NVEC 1..%u%s)\n",
+			argv[0], max, msix ? "" : ", a power of two");
+		return PVPCI_EXIT_USAGE;
+	}
+	if (en) {
+		r = msi_enable(g, out, a, msix, (unsigned)n, &hint);
+	} else {
+		r = msix ? pvpci_pvfront_disable_msix(g->f, a) : pvpci_pvfront_disable_msi(g->f, a);
+		if (!r) {
+			irqs_drop(g, a, msix ? GIRQ_MSIX : GIRQ_MSI);
+			fprintf(out, "%s: %s disabled\n", argv[1], msix ? "MSI-X" : "MSI");
+		}
+	}
+	if (r) {
+		fprintf(err, "pvpci guest %s %s %s: %s%s\n", argv[0], argv[1], argv[2], op_err(r),
+			r == -ENXIO ? " (MSI on, or memory decoding off: set COMMAND bit 1 first)"
+			: r == -EALREADY ? " (already enabled)" : "");
+		if (hint)
+			fprintf(err, "  the backend suggests %u vector(s)\n", hint);
+		return PVPCI_EXIT_FAIL;
+	}
+	return PVPCI_EXIT_OK;
+}
+
+/* ---- Dispatch ---- */
+
+struct guest_cmd {
+	const char *name;
+	int (*fn)(struct guest *g, FILE *out, FILE *err, int argc, char **argv);
+};
+
+static const struct guest_cmd guest_cmds[] = {
+	{ "lspci", cmd_lspci }, { "read", cmd_rw }, { "write", cmd_rw },
+	{ "msi", cmd_msi }, { "msix", cmd_msi },
+};
+
+bool guest_known(const char *name)
+{
+	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(guest_cmds); i++)
+		if (!strcmp(guest_cmds[i].name, name))
+			return true;
+	return false;
+}
+
+int guest_run(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
+{
+	for (size_t i = 0; argc > 0 && i < PVPCI_ARRAY_SIZE(guest_cmds); i++)
+		if (!strcmp(guest_cmds[i].name, argv[0]))
+			return guest_cmds[i].fn(g, out, err, argc, argv);
+	fprintf(err, "pvpci guest: unknown command '%s'\n", argc > 0 ? argv[0] : "");
+	return PVPCI_EXIT_USAGE;
+}
