@@ -87,6 +87,10 @@ struct pvpci_vpci_domain_opts {
 	/* Guest byte ranges (inclusive) where BARs may be mapped; none = anywhere. */
 	const struct pvpci_range *windows;
 	size_t nwindows;
+	/* The caller promises that one thread makes every call on this domain (assign,
+	 * deassign, accesses, destroy), e.g. a single-threaded ioreq server or the CLI: the
+	 * domain and device locks are then not taken. Default false: any thread, any time. */
+	bool single_thread;
 };
 
 int pvpci_vpci_domain_create(const struct pvpci_vpci_domain_opts *opts,

@@ -71,6 +71,7 @@ int pvpci_vpci_domain_create(const struct pvpci_vpci_domain_opts *o,
 		return -ENOMEM;
 	}
 	d->domid = o->domid;
+	d->single = o->single_thread;
 	d->ops = *ops;
 	d->opaque = o->opaque;
 	d->ecam_base = o->ecam_base ? o->ecam_base : PVPCI_VPCI_ECAM_BASE;
@@ -240,9 +241,9 @@ int pvpci_vpci_assign(struct pvpci_vpci_domain *d, struct pvpci_source *src,
 
 	if (!d || !src)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&d->lock);
+	vpci_wrlock(d);
 	rc = assign_locked(d, src, o, guest);
-	pthread_rwlock_unlock(&d->lock);
+	vpci_unlock(d);
 	return rc;
 }
 
@@ -268,17 +269,17 @@ int pvpci_vpci_deassign(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest)
 {
 	struct vpci_dev *dev;
 
-	pthread_rwlock_wrlock(&d->lock);
+	vpci_wrlock(d);
 	dev = lookup(d, guest);
 	if (!dev) {
-		pthread_rwlock_unlock(&d->lock);
+		vpci_unlock(d);
 		return -ENODEV;
 	}
 	unpublish(d, dev);
 	pvpci_source_set_irq_handler(dev->src, NULL, NULL);
 	dev_teardown(dev);
 	pvpci_logf(&dev->log, PVPCI_LOG_INFO, "deassigned");
-	pthread_rwlock_unlock(&d->lock);
+	vpci_unlock(d);
 	dev_free(dev);
 	return 0;
 }
@@ -289,10 +290,10 @@ int pvpci_vpci_reset(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest,
 	struct vpci_dev *dev;
 	int rc, rrc;
 
-	pthread_rwlock_wrlock(&d->lock);
+	vpci_wrlock(d);
 	dev = lookup(d, guest);
 	if (!dev) {
-		pthread_rwlock_unlock(&d->lock);
+		vpci_unlock(d);
 		return -ENODEV;
 	}
 	pvpci_source_set_irq_handler(dev->src, NULL, NULL);
@@ -305,12 +306,12 @@ int pvpci_vpci_reset(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest,
 	if (rc) {
 		/* The view cannot be rebuilt: the device leaves the guest. */
 		unpublish(d, dev);
-		pthread_rwlock_unlock(&d->lock);
+		vpci_unlock(d);
 		dev_free(dev);
 		return rc;
 	}
 	pvpci_source_set_irq_handler(dev->src, dev_irq, dev);
-	pthread_rwlock_unlock(&d->lock);
+	vpci_unlock(d);
 	return rrc;
 }
 
@@ -335,11 +336,11 @@ int pvpci_vpci_for_each_dev(struct pvpci_vpci_domain *d, pvpci_vpci_dev_fn fn, v
 {
 	int rc = 0;
 
-	pthread_rwlock_rdlock(&d->lock);
+	vpci_rdlock(d);
 	for (unsigned i = 0; i < 256 && !rc; i++)
 		if (d->dev[i])
 			rc = fn(arg, d->dev[i]->guest, d->dev[i]->src);
-	pthread_rwlock_unlock(&d->lock);
+	vpci_unlock(d);
 	return rc;
 }
 
@@ -364,16 +365,16 @@ int pvpci_vpci_cfg_read(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest, un
 	*val = width_ones[size];
 	if (__builtin_expect(atomic_load_explicit(&d->crashed, memory_order_relaxed), 0))
 		return 0;
-	pthread_rwlock_rdlock(&d->lock);
+	vpci_rdlock(d);
 	dev = lookup(d, guest);
 	if (dev) {
-		pthread_mutex_lock(&dev->lock);
+		vpci_dev_lock(dev);
 		rc = pvpci_regs_read(dev->regs, reg, size, val);
-		pthread_mutex_unlock(&dev->lock);
+		vpci_dev_unlock(dev);
 		if (rc)
 			*val = width_ones[size];
 	}
-	pthread_rwlock_unlock(&d->lock);
+	vpci_unlock(d);
 	return rc;
 }
 
@@ -406,16 +407,16 @@ int pvpci_vpci_cfg_write(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest, u
 		return 0;
 	excl = write_maps(reg, size);
 	if (excl)
-		pthread_rwlock_wrlock(&d->lock);
+		vpci_wrlock(d);
 	else
-		pthread_rwlock_rdlock(&d->lock);
+		vpci_rdlock(d);
 	dev = lookup(d, guest);
 	if (dev) {
-		pthread_mutex_lock(&dev->lock);
+		vpci_dev_lock(dev);
 		rc = pvpci_regs_write(dev->regs, reg, size, val);
-		pthread_mutex_unlock(&dev->lock);
+		vpci_dev_unlock(dev);
 	}
-	pthread_rwlock_unlock(&d->lock);
+	vpci_unlock(d);
 	return rc;
 }
 

@@ -208,7 +208,7 @@ size_t pvpci_vpci_host_maps(struct pvpci_vpci_host *h, struct pvpci_vpci_map *ou
 
 	pthread_mutex_lock(&h->lock);
 	n = h->nmaps;
-	if (out)
+	if (out && n && max)
 		memcpy(out, h->maps, (n < max ? n : max) * sizeof(*out));
 	pthread_mutex_unlock(&h->lock);
 	return n;

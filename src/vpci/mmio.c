@@ -57,12 +57,12 @@ static int direct(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *va
 		if (!pvpci_rangeset_contains(&b->frames, VPCI_PFN(gpa), VPCI_PFN(gpa + len - 1)))
 			continue;
 		off = gpa - b->guest_addr;
-		pthread_mutex_lock(&dev->lock);
+		vpci_dev_lock(dev);
 		if (write && b->type == PVPCI_BAR_ROM)
 			rc = 0; /* read-only memory */
 		else
 			rc = bar_access(dev->src, i, off, len, val, write);
-		pthread_mutex_unlock(&dev->lock);
+		vpci_dev_unlock(dev);
 		if (rc && !write)
 			*val = ones(len);
 		return 1;
@@ -75,7 +75,7 @@ static int mmio(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len, uint64_
 {
 	int rc = -ENXIO;
 
-	pthread_rwlock_rdlock(&d->lock);
+	vpci_rdlock(d);
 	for (unsigned pass = 0; pass < 2 && rc; pass++)
 		for (unsigned s = 0; s < PVPCI_VPCI_SLOTS && rc; s++) {
 			if (!(d->slots_used & (1u << s)))
@@ -90,7 +90,7 @@ static int mmio(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len, uint64_
 					rc = 0;
 			}
 		}
-	pthread_rwlock_unlock(&d->lock);
+	vpci_unlock(d);
 	return rc;
 }
 

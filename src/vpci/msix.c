@@ -506,7 +506,7 @@ int vpci_msix_mmio(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *v
 	if (bir < 0)
 		return 0;
 	off = gpa - dev->bar[bir].guest_addr;
-	pthread_mutex_lock(&dev->lock);
+	vpci_dev_lock(dev);
 	if (!m->exposed)
 		; /* hidden MSI-X: its pages read all-ones and drop writes */
 	else if (in_region(dev, (unsigned)bir, off, off) &&
@@ -515,6 +515,6 @@ int vpci_msix_mmio(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *v
 		trapped(dev, (unsigned)bir, off, len, val, write);
 	else
 		adjacent(dev, (unsigned)bir, off, len, val, write);
-	pthread_mutex_unlock(&dev->lock);
+	vpci_dev_unlock(dev);
 	return 1;
 }

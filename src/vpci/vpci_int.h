@@ -121,7 +121,39 @@ struct pvpci_vpci_domain {
 	struct pvpci_sbdf slot_owner[PVPCI_VPCI_SLOTS]; /* physical slot (fn 0) per slot */
 	uint32_t slots_used;
 	atomic_bool crashed;
+	bool single;                 /* one thread makes every call: no locking */
 };
+
+/* The domain's read / write lock and a device's mutex, elided for a single-thread domain. */
+static inline void vpci_rdlock(struct pvpci_vpci_domain *d)
+{
+	if (!d->single)
+		pthread_rwlock_rdlock(&d->lock);
+}
+
+static inline void vpci_wrlock(struct pvpci_vpci_domain *d)
+{
+	if (!d->single)
+		pthread_rwlock_wrlock(&d->lock);
+}
+
+static inline void vpci_unlock(struct pvpci_vpci_domain *d)
+{
+	if (!d->single)
+		pthread_rwlock_unlock(&d->lock);
+}
+
+static inline void vpci_dev_lock(struct vpci_dev *dev)
+{
+	if (!dev->dom->single)
+		pthread_mutex_lock(&dev->lock);
+}
+
+static inline void vpci_dev_unlock(struct vpci_dev *dev)
+{
+	if (!dev->dom->single)
+		pthread_mutex_unlock(&dev->lock);
+}
 
 /* domain.c */
 void vpci_crash(struct vpci_dev *dev, const char *why);

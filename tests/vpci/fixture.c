@@ -145,6 +145,11 @@ static void sink(void *opaque, int level, const char *line)
 
 void fx_up_windows(struct fx *f, const struct pvpci_range *w, size_t n)
 {
+	fx_up_opts(f, w, n, false);
+}
+
+void fx_up_opts(struct fx *f, const struct pvpci_range *w, size_t n, bool single)
+{
 	struct pvpci_vpci_domain_opts o = { 0 };
 
 	memset(f, 0, sizeof(*f));
@@ -159,6 +164,7 @@ void fx_up_windows(struct fx *f, const struct pvpci_range *w, size_t n)
 	o.log = &f->log;
 	o.windows = w;
 	o.nwindows = n;
+	o.single_thread = single;
 	assert_int_equal(pvpci_vpci_domain_create(&o, &f->dom), 0);
 }
 

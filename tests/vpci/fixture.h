@@ -57,6 +57,8 @@ struct pvpci_source *fx_open_file(struct fx *f, const char *model, size_t index)
 /* Host + domain 1 (windows may be NULL). */
 void fx_up(struct fx *f);
 void fx_up_windows(struct fx *f, const struct pvpci_range *w, size_t n);
+/* Same, with the domain's single_thread option as given. */
+void fx_up_opts(struct fx *f, const struct pvpci_range *w, size_t n, bool single);
 void fx_down(struct fx *f);
 /* Assigns src (vslot -1: any) and returns its guest address; must succeed. */
 struct pvpci_sbdf fx_assign(struct fx *f, struct pvpci_source *src, int vslot);

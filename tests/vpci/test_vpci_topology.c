@@ -331,6 +331,24 @@ static void test_for_each_dev_in_guest_order(void **state)
 	assert_sbdf(l.seen[1], 4, 0);
 }
 
+static void test_single_thread_domain_behaves_the_same(void **state)
+{
+	struct pvpci_sbdf g;
+
+	fx_down(&F);
+	fx_up_opts(&F, NULL, 0, true);
+	g = fx_assign(&F, syn("03:00.0", 4096), -1);
+	assert_int_equal(gr(&F, g, 0x00, 4), 0x56781234);
+	gw(&F, g, 0x10, 4, 0xffffffff);
+	assert_int_equal(gr(&F, g, 0x10, 4), 0xffffc000);
+	gw(&F, g, 0x10, 4, 0x20000000);
+	gw(&F, g, 0x04, 2, 0x0002);
+	assert_int_equal(mr(&F, 0x2000200c, 4), 1);
+	assert_int_equal(fx_nmaps(&F), 2);
+	assert_int_equal(pvpci_vpci_deassign(F.dom, g), 0);
+	assert_int_equal(fx_nmaps(&F), 0);
+}
+
 /* Each device of each bundled model: assign, read every dword of its space through ECAM,
  * size every BAR, turn decoding on and off: the host BARs never change. */
 static void sweep_model(const char *name)
@@ -407,6 +425,8 @@ int main(void)
 						down),
 		cmocka_unit_test_setup_teardown(test_ioreq_layout_matches_xen, up, down),
 		cmocka_unit_test_setup_teardown(test_for_each_dev_in_guest_order, up, down),
+		cmocka_unit_test_setup_teardown(test_single_thread_domain_behaves_the_same, up,
+						down),
 		cmocka_unit_test_setup_teardown(test_every_bundled_model_assigns_and_sweeps, up,
 						down),
 	};

@@ -66,6 +66,7 @@ static int vopen(const char *cmd, const char *model, struct vsession *s)
 		o.ops = pvpci_vpci_host_ops();
 		o.opaque = s->host;
 		o.log = &s->log;
+		o.single_thread = true; /* the CLI makes every call from its one thread */
 		rc = pvpci_vpci_domain_create(&o, &s->dom);
 	}
 	if (!rc)
