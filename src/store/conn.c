@@ -97,7 +97,7 @@ void conn_kill(struct conn *conn, const char *why)
 
 	if (conn->ep.dead)
 		return;
-	pvpci_logf(&st->log, PVPCI_LOG_DEBUG, "d%u: connection closed: %s", conn->domid, why);
+	GUEST_LOG(st, PVPCI_LOG_DEBUG, "d%u: connection closed: %s", conn->domid, why);
 	epoll_ctl(st->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
 	close(conn->fd);
 	conn->fd = -1;
