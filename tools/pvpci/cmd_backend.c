@@ -469,6 +469,25 @@ struct bd_opts {
 	bool verbose;
 };
 
+/* BDF=MODEL with a valid BDF (the model is opened later). */
+static bool device_syntax_ok(const char *spec)
+{
+	struct pvpci_parse_err perr = { 0 };
+	const char *eq = strchr(spec, '=');
+	struct pvpci_sbdf a;
+	char bdf[32];
+
+	if (eq && eq > spec && (size_t)(eq - spec) < sizeof(bdf) && eq[1]) {
+		memcpy(bdf, spec, (size_t)(eq - spec));
+		bdf[eq - spec] = 0;
+		if (pvpci_sbdf_parse(bdf, &a, &perr) == 0)
+			return true;
+	}
+	fprintf(stderr, "pvpci backend: --device %s: expected BDF=MODEL[#N]%s%s\n", spec,
+		perr.msg[0] ? ": " : "", perr.msg);
+	return false;
+}
+
 static int parse_opts(int argc, char **argv, struct bd_opts *o)
 {
 	static const struct option lo[] = {
@@ -487,7 +506,7 @@ static int parse_opts(int argc, char **argv, struct bd_opts *o)
 	while ((c = getopt_long(argc, argv, "d:D:m:a:v", lo, NULL)) != -1) {
 		if (c == 'd')
 			o->run_dir = optarg;
-		else if (c == 'D' && o->ndev < BD_MAX_DEVS)
+		else if (c == 'D' && o->ndev < BD_MAX_DEVS && device_syntax_ok(optarg))
 			o->devices[o->ndev++] = optarg;
 		else if (c == 'm' && pvpci_backend_mode_parse(optarg, &o->mode) == 0)
 			continue;

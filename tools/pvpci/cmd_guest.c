@@ -185,8 +185,12 @@ static int one_shot(struct guest *g, int argc, char **argv)
 {
 	int r = open_platform(g, stderr);
 
-	if (!r)
+	if (!r) {
 		r = connect_front(g, false, stderr);
+		/* gave up: do not leave Initialised with a page that is gone */
+		if (r && r != -ENOENT)
+			rearm(g);
+	}
 	if (r) {
 		disconnect(g);
 		return PVPCI_EXIT_FAIL;
@@ -320,8 +324,11 @@ static int run_watch(struct guest *g)
 	g->agent = true;
 	printf("domain %u: connecting to the PCI backend\n", g->domid);
 	r = open_platform(g, stderr);
-	if (!r)
+	if (!r) {
 		r = connect_front(g, true, stderr);
+		if (r && r != -ENOENT)
+			rearm(g);
+	}
 	if (!r) {
 		if (pvpci_pvfront_devices(g->f, devs, 0, &ndev))
 			ndev = 0;
@@ -411,6 +418,10 @@ int cmd_guest(int argc, char **argv)
 	if (watch ? watch_opts(g, nsub, sub) != 0 : !guest_known(sub[0])) {
 		free(g);
 		return pvpci_cmd_usage(argv[0]);
+	}
+	if (!watch && guest_run(NULL, stdout, stderr, nsub, sub) != PVPCI_EXIT_OK) {
+		free(g);
+		return PVPCI_EXIT_USAGE;
 	}
 	if (ctl_run_dir(argv[0], dir, g->run_dir, sizeof(g->run_dir)) < 0) {
 		free(g);

@@ -46,7 +46,8 @@ struct guest {
 };
 
 /* Run one connected command (lspci, read, write, msi, msix); argv[0] is its name.
- * Output to out, messages to err. Returns the exit code. */
+ * Output to out, messages to err. Returns the exit code. g NULL: check the arguments
+ * only (0, or PVPCI_EXIT_USAGE with a message). */
 int guest_run(struct guest *g, FILE *out, FILE *err, int argc, char **argv);
 /* True if argv[0] is one of the commands guest_run knows. */
 bool guest_known(const char *name);

@@ -310,6 +310,8 @@ static int cmd_lspci(struct guest *g, FILE *out, FILE *err, int argc, char **arg
 			return fprintf(err, "pvpci guest lspci: unknown option '%s' (-v, -x, -xxx, "
 					    "-xxxx)\n", argv[i]), PVPCI_EXIT_USAGE;
 	}
+	if (!g)
+		return PVPCI_EXIT_OK; /* syntax check only */
 	if (pvpci_pvfront_devices(g->f, devs, PVPCI_ARRAY_SIZE(devs), &n))
 		return PVPCI_EXIT_FAIL;
 	for (size_t i = 0; i < n && i < PVPCI_ARRAY_SIZE(devs); i++) {
@@ -368,6 +370,8 @@ static int cmd_rw(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
 			     "or 4)\n", argv[0], wr ? " VALUE" : "");
 		return PVPCI_EXIT_USAGE;
 	}
+	if (!g)
+		return PVPCI_EXIT_OK;
 	r = wr ? pvpci_pvfront_conf_write(g->f, a, (unsigned)off, (unsigned)size, (uint32_t)val)
 	       : pvpci_pvfront_conf_read(g->f, a, (unsigned)off, (unsigned)size, &v);
 	if (r) {
@@ -454,6 +458,8 @@ static int cmd_msi(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
 			argv[0], max, msix ? "" : ", a power of two");
 		return PVPCI_EXIT_USAGE;
 	}
+	if (!g)
+		return PVPCI_EXIT_OK;
 	if (en) {
 		r = msi_enable(g, out, a, msix, (unsigned)n, &hint);
 	} else {
