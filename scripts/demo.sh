@@ -1,48 +1,78 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# pvpci demo (`make demo`). Issue 2: what a PV guest sees of a device. Takes a bundled model
-# (an Intel 82599-like NIC), prints the dwords where the guest's view (pvpci view, PV
-# policy) differs from the device as the host has it, each with the rule that explains
-# it, then both views decoded by lspci side by side, then a short trace of guest accesses
-# (pvpci replay). Usage: scripts/demo.sh BUILD_DIR
+# pvpci demo (`make demo`): PCI passthrough over Xen's PV protocol, on the local platform.
+# First, briefly, what the PV policy changes in a device as a guest sees it (pvpci view of
+# a bundled model). Then the whole system: `pvpci host` on a temporary run directory, a
+# guest domain, `pvpci backend` serving three model devices, two of them attached to the
+# guest, which lists them through the protocol, enables MSI-X and receives an injected
+# interrupt (its `pvpci guest watch` runs in the background), a third device hot-plugged
+# and one unplugged while the watch runs, then everything torn down. Every command has a
+# timeout; a trap kills what was started (by pid) and removes the run directory.
+# Usage: scripts/demo.sh BUILD_DIR
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
-pvpci=$build/tools/pvpci/pvpci
-model=$root/tests/data/nic-msix.model
+pvpci=$(cd "$build" 2>/dev/null && pwd)/tools/pvpci/pvpci
+data=$root/tests/data
 [ -x "$pvpci" ] || { echo "demo: $pvpci not built (make build)" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d /tmp/pvpci-demo-XXXXXX)
+run=$tmp/run
+pids=()
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do
+		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo "demo: interrupted" >&2; exit 1' INT TERM
 
 hr() { printf '\n== %s ==\n\n' "$1"; }
+say() { printf '%s\n' "$*"; }
+# show and run a pvpci command (20 s at most), its output indented
+p() {
+	printf '  $ pvpci %s\n' "$*"
+	timeout 20 "$pvpci" "$@" 2>&1 | sed 's/^/      /'
+	return "${PIPESTATUS[0]}"
+}
+# wait (10 s at most) until FILE has a line matching RE
+wait_for() {
+	for _ in $(seq 200); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	echo "demo: timed out waiting for '$2' in $(basename "$1")" >&2
+	exit 1
+}
+shown=0
+# the watch's lines not shown yet
+watch_news() {
+	local n
+	n=$(wc -l <"$tmp/watch.log")
+	[ "$n" -gt "$shown" ] && tail -n +"$((shown + 1))" "$tmp/watch.log" | head -n "$((n - shown))" |
+		sed 's/^/      [guest watch] /'
+	shown=$n
+}
+start() { # NAME CMD...: in the background, output in $tmp/NAME.log
+	local name=$1
+	shift
+	"$@" >"$tmp/$name.log" 2>&1 &
+	pids+=($!)
+}
 
-hr "pvpci demo: the guest's view of a passed-through device (PV policy, pciback semantics)"
-echo "Device model: tests/data/nic-msix.model"
-sed -n '/^[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]\.[0-7] /{p;q}' "$model" | sed 's/^/  /'
-
-# Host view: the model's own dump. Guest view: every dword read through the policy.
+hr "1. What a PV guest sees of a device (PV policy, pciback semantics)"
+model=$data/nic-msix.model
+say "Model: $(sed -n '/^[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]\.[0-7] /{p;q}' "$model" | cut -c1-72)"
 grep -v '^#' "$model" >"$tmp/host.txt"
 "$pvpci" view "$model" >"$tmp/guest.txt"
-
-hr "Dwords that differ (host = the device as found, guest = what the PV guest reads)"
+say "Dwords where the guest's view differs from the device (docs/POLICY.md):"
 awk '
 function hex(s,    i, v) {
 	v = 0
 	for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
 	return v
-}
-function reason(off,    p) {
-	if (off == 4) return "COMMAND: seized with decoding and bus mastering off; the guest " \
-		"turns decoding on through the host enable path (XSA-120)"
-	for (p in cap) {
-		p += 0
-		if (off < p || off >= p + 16) continue
-		if (cap[p] == 1 && off == p)     return "PM capability: PME support bits hidden (PMEs are the host'"'"'s)"
-		if (cap[p] == 1 && off == p + 4) return "PM control: PME_En cleared at seize, never writable"
-		if (cap[p] == 5 && off == p)     return "MSI control: disabled at seize; enable needs allow_interrupt_control"
-		if (cap[p] == 17 && off == p)    return "MSI-X control: disabled at seize; enable needs allow_interrupt_control"
-	}
-	return "(see docs/POLICY.md)"
 }
 FNR == 1 { f++ }
 /^[0-9a-f]+: / {
@@ -51,60 +81,84 @@ FNR == 1 { f++ }
 	if (o + 16 > sz[f]) sz[f] = o + 16
 }
 END {
-	# capability list of the host view
-	if (int(b[1, 6] / 16) % 2) {
-		p = b[1, 52] - b[1, 52] % 4; hops = 0
-		while (p >= 64 && hops++ < 48) { cap[p] = b[1, p]; p = b[1, p + 1] - b[1, p + 1] % 4 }
-	}
-	n = 0
-	printf "  %-6s %-10s %-10s %s\n", "offset", "host", "guest", "why"
+	why[4] = "COMMAND: seized with decoding and bus mastering off"
+	why[68] = "PM control: PME_En cleared at seize"
+	why[64] = "PM capability: PME support hidden"
+	why[80] = "MSI control: disabled at seize"
+	why[112] = "MSI-X control: disabled at seize"
 	for (o = 0; o < sz[1] && o < sz[2]; o += 4) {
 		h = b[1, o] + b[1, o+1] * 256 + b[1, o+2] * 65536 + b[1, o+3] * 16777216
 		g = b[2, o] + b[2, o+1] * 256 + b[2, o+2] * 65536 + b[2, o+3] * 16777216
-		if (h == g) continue
-		n++
-		printf "  0x%03x  %08x   %08x   %s\n", o, h, g, reason(o)
+		if (h != g) printf "  0x%03x  host %08x  guest %08x  %s\n", o, h, g, why[o]
 	}
-	printf "\n  %d of %d dwords differ; BARs show the host addresses, everything else reads\n", n, sz[1] / 4
-	printf "  as the device (registers the policy does not handle are read from the device).\n"
 }' "$tmp/host.txt" "$tmp/guest.txt"
 
-if command -v lspci >/dev/null; then
-	hr "Decoded by lspci -vv: host view (left), guest view (right); | marks a difference"
-	lspci -vv -F "$tmp/host.txt" 2>/dev/null | head -20 | expand | cut -c1-76 >"$tmp/h.l"
-	lspci -vv -F "$tmp/guest.txt" 2>/dev/null | head -19 | expand | cut -c1-76 >"$tmp/g.l"
-	diff -y -t -W 158 "$tmp/h.l" "$tmp/g.l" || true
-else
-	echo "(lspci not installed: skipping the decoded views)"
-fi
+hr "2. The local platform: host daemon, a guest domain, the PCI backend"
+mkdir -p "$run"
+export PVPCI_RUN_DIR=$run
+start host "$pvpci" host --run-dir "$run"
+wait_for "$tmp/host.log" "serving"
+say "  pvpci host serves the run directory $run (store, grants, event channels)"
+p domain-create web
+start backend "$pvpci" backend --run-dir "$run" -v \
+	--device 0000:03:00.0="$data/nic-msix.model" \
+	--device 0000:04:00.0="$data/virtio-net.model" \
+	--device 0000:05:00.0="$data/vpd-storage.model"
+wait_for "$tmp/backend.log" "pvpci backend: serving"
+say "  pvpci backend serves 3 model devices; the host device list it published:"
+p assignable-list
 
-hr "A guest at work (pvpci replay --allow-interrupt-control): accesses and what the policy did"
-cat >"$tmp/demo.trace" <<'TRACE'
-# sizing BAR0 (64-bit, 512K): emulated, the device keeps its address
-w 0x10 4 0xffffffff
-r 0x10 4
-hr 0x10 4
-w 0x10 4 0x0040000c
-# a guest-chosen BAR address is ignored
-w 0x10 4 0xdead0000
-hr 0x10 4
-# decoding + bus master + SERR: the host enables decoding, SERR stays virtual
-w 0x4 2 0x0106
-r 0x4 2
-hr 0x4 2
-# MSI on, then MSI-X refused while MSI is on (one interrupt type at a time)
-w 0x52 2 0x0181
-w 0x72 2 0x803f
-# a register no rule covers: read from the device, write dropped (not permissive)
-r 0xa8 2
-w 0xa8 2 0x0000
-# offsets are bounds-checked
-r 0x1000 4
-TRACE
-# Each output line answers one access line; print them under the trace's comments.
-"$pvpci" replay --allow-interrupt-control "$model" "$tmp/demo.trace" 2>/dev/null >"$tmp/out"
-awk 'NR == FNR { if ($0 ~ /^#/) c[++n] = $0; else k[++m] = n; next }
-     { if (k[FNR] != last) { print ""; print "  " c[k[FNR]]; last = k[FNR] } print "    " $0 }' \
-	"$tmp/demo.trace" "$tmp/out"
-echo
-echo "Rules, one by one: docs/POLICY.md. Tests: make test."
+hr "3. Two devices for the guest (cold-plug: xl pci-attach's xenstore nodes)"
+p attach web 03:00.0
+p attach web 04:00.0
+say "  The guest connects (grant, event channel, magic \"7\"), scans its virtual bus:"
+p guest web lspci
+p list web
+
+hr "4. MSI-X and an interrupt"
+start watch "$pvpci" guest --run-dir "$run" web watch
+wait_for "$tmp/watch.log" "watching"
+say "  The guest's watch runs in the background (it holds the guest's frontend):"
+watch_news
+p guest web write 00:00.0 0x4 2 0x6
+p guest web read 00:00.0 0x4 2
+p guest web msix 00:00.0 enable 4
+say "  The host makes the device raise MSI-X vector 2:"
+p inject irq 03:00.0 msix 2
+wait_for "$tmp/watch.log" "interrupt:"
+watch_news
+
+hr "5. Hot-plug and unplug while the guest runs (Reconfiguring / Reconfigured)"
+p attach web 05:00.0
+wait_for "$tmp/watch.log" "device added: *00:02.0"
+watch_news
+p detach web 04:00.0
+wait_for "$tmp/watch.log" "device removed: 00:01.0"
+watch_news
+p guest web lspci
+p list web
+
+hr "6. Teardown"
+p detach web 03:00.0
+p detach web 05:00.0
+wait_for "$tmp/watch.log" "backend closed"
+watch_news
+for i in 2 1 0; do # watch (ended by itself), backend, host
+	name=$(echo "host backend watch" | cut -d' ' -f$((i + 1)))
+	pid=${pids[$i]}
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	wait "$pid" 2>/dev/null && say "  $name stopped" || say "  $name stopped (status $?)"
+done
+say "  backend log (what it did, by domain and device):"
+grep -E "exported|released|connected|injected|unregistered" "$tmp/backend.log" |
+	sed 's/^pvpci [a-z]*: /      /'
+left=0
+for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=$((left + 1)); done
+pids=()
+rm -rf "$tmp"
+[ -e "$run" ] && { echo "demo: $run is still there" >&2; exit 1; }
+say "  processes left: $left; run directory removed"
+say ""
+say "More: docs/DAEMONS.md (these commands), docs/RESTART.md, docs/TOOLSTACK.md, docs/POLICY.md;"
+say "tests: make test."
