@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The protocol tests' harness (see harness.h): host, backend and guest processes, the
+ * backend's control channel, libxl's nodes and the raw frontend.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <xenstore.h>
+
+#include "harness.h"
+#include "pvpci/source.h"
+
+#define MAX_INFO 16
+
+void ph_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+pid_t ph_spawn(int (*fn)(void *arg), void *arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+		_exit(fn(arg));
+	}
+	return pid;
+}
+
+int ph_join(pid_t pid, int timeout_ms)
+{
+	int status;
+
+	for (int waited = 0;; waited += 2) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (r < 0)
+			return -1;
+		if (waited >= timeout_ms) {
+			fprintf(stderr, "child %d timed out: killed\n", (int)pid);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		ph_sleep_ms(2);
+	}
+}
+
+static int recv_u32(int fd, uint32_t *v, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return -1;
+	return read(fd, v, sizeof(*v)) == (ssize_t)sizeof(*v) ? 0 : -1;
+}
+
+/* ---- Host ---- */
+
+struct host_args {
+	char dir[64];
+	int ready_fd, stop_fd, stop_wr;
+};
+
+static int host_main(void *arg)
+{
+	struct host_args *a = arg;
+	struct pvpci_host_config cfg = { .run_dir = a->dir };
+	struct pvpci_log lg;
+	struct pvpci_host *h;
+	uint32_t err;
+	int rc;
+
+	close(a->stop_wr);
+	pvpci_log_init(&lg, NULL, "host");
+	lg.max_level = PVPCI_LOG_WARNING;
+	cfg.log = &lg;
+	rc = pvpci_host_create(&cfg, &h);
+	err = rc < 0 ? (uint32_t)-rc : 0;
+	if (write(a->ready_fd, &err, sizeof(err)) != sizeof(err) || rc < 0)
+		return 2;
+	rc = pvpci_host_run(h, a->stop_fd);
+	pvpci_host_destroy(h);
+	return rc < 0 ? 3 : 0;
+}
+
+int ph_host_start(struct ph_host *h)
+{
+	struct host_args a;
+	int ready[2], stop[2];
+	uint32_t err = 0;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(h->dir, sizeof(h->dir), "/tmp/pvpci-proto-XXXXXX");
+	if (!mkdtemp(h->dir) || pipe2(ready, O_CLOEXEC) < 0 || pipe2(stop, O_CLOEXEC) < 0)
+		return -1;
+	snprintf(a.dir, sizeof(a.dir), "%s", h->dir);
+	a.ready_fd = ready[1];
+	a.stop_fd = stop[0];
+	a.stop_wr = stop[1];
+	h->pid = ph_spawn(host_main, &a);
+	close(ready[1]);
+	close(stop[0]);
+	h->stop_fd = stop[1];
+	if (recv_u32(ready[0], &err, PH_TIMEOUT_MS) < 0 || err) {
+		close(ready[0]);
+		fprintf(stderr, "host did not start (%s)\n", strerror((int)err));
+		ph_host_stop(h);
+		return -1;
+	}
+	close(ready[0]);
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)remove(path);
+	return 0;
+}
+
+int ph_host_stop(struct ph_host *h)
+{
+	int r = -1;
+
+	if (h->stop_fd >= 0)
+		close(h->stop_fd);
+	h->stop_fd = -1;
+	if (h->pid > 0)
+		r = ph_join(h->pid, PH_TIMEOUT_MS);
+	h->pid = 0;
+	if (h->dir[0])
+		nftw(h->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return r;
+}
+
+struct pvpci_platform *ph_open(const struct ph_host *h, unsigned domid)
+{
+	struct pvpci_platform_config cfg = { .run_dir = h->dir, .domid = domid };
+	struct pvpci_platform *p = NULL;
+
+	for (int i = 0; i < 100; i++) {
+		if (pvpci_platform_open("local", &cfg, &p) == 0)
+			return p;
+		ph_sleep_ms(10);
+	}
+	return NULL;
+}
+
+int ph_domain(struct pvpci_platform *dom0, const char *name, unsigned *domid)
+{
+	return pvpci_domain_create(dom0, name, domid);
+}
+
+/* ---- Backend process ---- */
+
+enum { CTL_RAISE = 1, CTL_AER, CTL_DEVS, CTL_GUESTS, CTL_AER_RESULT, CTL_STOP };
+
+struct ctl_req {
+	uint32_t cmd, bdf, a, b;
+};
+struct ctl_rsp {
+	int32_t rc;
+	uint32_t n;
+	int32_t aer_result;
+	uint32_t kills;
+	union {
+		struct pvpci_backend_dev_info devs[MAX_INFO];
+		struct pvpci_backend_guest_info guests[MAX_INFO];
+	} u;
+};
+
+struct be_state {
+	int aer_result;
+	unsigned kills;
+};
+
+static void on_aer_done(void *opaque, struct pvpci_sbdf host, int result)
+{
+	((struct be_state *)opaque)->aer_result = result;
+}
+
+static void on_kill(void *opaque, unsigned domid, const char *why)
+{
+	((struct be_state *)opaque)->kills++;
+}
+
+struct be_args {
+	struct ph_host h;
+	struct ph_backend_cfg cfg;
+	int ctl;
+};
+
+static struct pvpci_sbdf unpack(uint32_t v)
+{
+	return (struct pvpci_sbdf){ (uint16_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)((v >> 3) & 31),
+				    (uint8_t)(v & 7) };
+}
+
+/* One control request; returns 1 to stop. */
+static int ctl_serve(struct pvpci_backend *be, struct be_state *st, int fd)
+{
+	struct ctl_req q;
+	struct ctl_rsp *r = calloc(1, sizeof(*r));
+	size_t n = 0;
+	int stop = 0;
+
+	if (!r || read(fd, &q, sizeof(q)) != (ssize_t)sizeof(q)) {
+		free(r);
+		return 1;
+	}
+	switch (q.cmd) {
+	case CTL_RAISE:
+		r->rc = pvpci_backend_raise_irq(be, unpack(q.bdf), (enum pvpci_irq_kind)q.a, q.b);
+		break;
+	case CTL_AER:
+		r->rc = pvpci_backend_aer(be, unpack(q.bdf), (int)q.a);
+		break;
+	case CTL_DEVS:
+		r->rc = pvpci_backend_devices(be, r->u.devs, MAX_INFO, &n);
+		r->n = (uint32_t)n;
+		break;
+	case CTL_GUESTS:
+		r->rc = pvpci_backend_guests(be, r->u.guests, MAX_INFO, &n);
+		r->n = (uint32_t)n;
+		break;
+	case CTL_AER_RESULT:
+		break;
+	default:
+		stop = 1;
+	}
+	r->aer_result = st->aer_result;
+	r->kills = st->kills;
+	if (!stop && write(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
+		stop = 1;
+	free(r);
+	return stop;
+}
+
+static int be_loop(struct pvpci_backend *be, struct be_state *st, int ctl)
+{
+	for (;;) {
+		struct pollfd fds[PVPCI_BACKEND_NFDS + 1];
+		int timeout = -1, n = pvpci_backend_poll_prepare(be, fds, PVPCI_BACKEND_NFDS,
+								 &timeout);
+
+		fds[n++] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			return 3;
+		if (fds[n - 1].revents & (POLLIN | POLLHUP | POLLERR))
+			if (ctl_serve(be, st, ctl))
+				return 0;
+		if (pvpci_backend_process(be) < 0)
+			return 4;
+	}
+}
+
+static int open_models(const struct ph_backend_cfg *cfg, struct pvpci_source **srcs,
+		       const struct pvpci_log *lg)
+{
+	const char *dir = getenv("PVPCI_TEST_DATA");
+
+	for (unsigned i = 0; i < cfg->nmodels; i++) {
+		char path[512];
+		struct pvpci_parse_err err;
+
+		snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", cfg->models[i].file);
+		if (pvpci_model_open(path, cfg->models[i].index, lg, &srcs[i], &err)) {
+			fprintf(stderr, "model %s: %s\n", path, err.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int backend_main(void *arg)
+{
+	struct be_args *a = arg;
+	struct be_state st = { 0 };
+	struct pvpci_source *srcs[16] = { 0 };
+	struct pvpci_backend *be = NULL;
+	struct pvpci_platform *p;
+	struct pvpci_log lg;
+	int rc = 1;
+
+	pvpci_log_init(&lg, NULL, NULL);
+	lg.max_level = getenv("PH_VERBOSE") ? PVPCI_LOG_DEBUG : PVPCI_LOG_WARNING;
+	p = ph_open(&a->h, 0);
+	if (!p || open_models(&a->cfg, srcs, &lg))
+		goto out;
+	struct pvpci_backend_opts o = {
+		.mode = a->cfg.mode, .aer_timeout_ms = a->cfg.aer_timeout_ms,
+		.aer_kill = a->cfg.aer_kill, .ops_per_turn = a->cfg.ops_per_turn,
+		.on_kill = on_kill, .on_aer_done = on_aer_done, .opaque = &st, .log = &lg,
+	};
+	if (pvpci_backend_create(p, &o, &be))
+		goto out;
+	for (unsigned i = 0; i < a->cfg.nmodels; i++)
+		if (pvpci_backend_add_device(be, srcs[i], NULL))
+			goto out;
+	if (pvpci_backend_start(be))
+		goto out;
+	rc = be_loop(be, &st, a->ctl);
+out:
+	pvpci_backend_destroy(be);
+	for (unsigned i = 0; i < 16; i++)
+		pvpci_source_close(srcs[i]);
+	pvpci_platform_close(p);
+	close(a->ctl);
+	exit(rc); /* not _exit: LeakSanitizer checks at exit */
+}
+
+int ph_backend_start(const struct ph_host *h, const struct ph_backend_cfg *cfg,
+		     struct ph_backend *b)
+{
+	struct be_args a = { .h = *h, .cfg = *cfg };
+	int sv[2];
+
+	if (cfg->nmodels > 16 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	a.ctl = sv[1];
+	b->pid = ph_spawn(backend_main, &a);
+	close(sv[1]);
+	b->ctl = sv[0];
+	return b->pid > 0 ? 0 : -1;
+}
+
+static int ctl_call(struct ph_backend *b, uint32_t cmd, struct pvpci_sbdf bdf, uint32_t x,
+		    uint32_t y, struct ctl_rsp *r)
+{
+	struct ctl_req q = { cmd, pvpci_sbdf_pack(bdf), x, y };
+	struct pollfd pfd = { .fd = b->ctl, .events = POLLIN };
+
+	if (write(b->ctl, &q, sizeof(q)) != (ssize_t)sizeof(q))
+		return -EPIPE;
+	if (poll(&pfd, 1, PH_TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	if (read(b->ctl, r, sizeof(*r)) != (ssize_t)sizeof(*r))
+		return -EPIPE;
+	return r->rc;
+}
+
+int ph_backend_stop(struct ph_backend *b)
+{
+	struct ctl_req q = { CTL_STOP, 0, 0, 0 };
+	int rc;
+
+	if (b->pid <= 0)
+		return -1;
+	if (write(b->ctl, &q, sizeof(q)) < 0)
+		kill(b->pid, SIGKILL);
+	rc = ph_join(b->pid, PH_TIMEOUT_MS);
+	close(b->ctl);
+	b->pid = 0;
+	return rc;
+}
+
+int ph_be_raise(struct ph_backend *b, struct pvpci_sbdf host, enum pvpci_irq_kind kind,
+		unsigned vector)
+{
+	struct ctl_rsp r;
+
+	return ctl_call(b, CTL_RAISE, host, kind, vector, &r);
+}
+
+int ph_be_aer(struct ph_backend *b, struct pvpci_sbdf host, int channel)
+{
+	struct ctl_rsp r;
+
+	return ctl_call(b, CTL_AER, host, (uint32_t)channel, 0, &r);
+}
+
+int ph_be_devices(struct ph_backend *b, struct pvpci_backend_dev_info *out, unsigned max)
+{
+	struct ctl_rsp *r = malloc(sizeof(*r));
+	int rc = r ? ctl_call(b, CTL_DEVS, (struct pvpci_sbdf){ 0 }, 0, 0, r) : -ENOMEM;
+
+	if (rc == 0) {
+		rc = (int)r->n;
+		memcpy(out, r->u.devs, sizeof(*out) * (r->n < max ? r->n : max));
+	}
+	free(r);
+	return rc;
+}
+
+int ph_be_device(struct ph_backend *b, struct pvpci_sbdf host,
+		 struct pvpci_backend_dev_info *out)
+{
+	struct pvpci_backend_dev_info d[MAX_INFO];
+	int n = ph_be_devices(b, d, MAX_INFO);
+
+	for (int i = 0; i < n && i < MAX_INFO; i++)
+		if (pvpci_sbdf_eq(d[i].host, host)) {
+			*out = d[i];
+			return 0;
+		}
+	return n < 0 ? n : -ENOENT;
+}
+
+int ph_be_guests(struct ph_backend *b, struct pvpci_backend_guest_info *out, unsigned max)
+{
+	struct ctl_rsp *r = malloc(sizeof(*r));
+	int rc = r ? ctl_call(b, CTL_GUESTS, (struct pvpci_sbdf){ 0 }, 0, 0, r) : -ENOMEM;
+
+	if (rc == 0) {
+		rc = (int)r->n;
+		memcpy(out, r->u.guests, sizeof(*out) * (r->n < max ? r->n : max));
+	}
+	free(r);
+	return rc;
+}
+
+int ph_be_aer_result(struct ph_backend *b, int *result, unsigned *kills)
+{
+	struct ctl_rsp *r = malloc(sizeof(*r));
+	int rc = r ? ctl_call(b, CTL_AER_RESULT, (struct pvpci_sbdf){ 0 }, 0, 0, r) : -ENOMEM;
+
+	if (rc == 0) {
+		*result = r->aer_result;
+		*kills = r->kills;
+	}
+	free(r);
+	return rc;
+}
+
+/* ---- Environment ---- */
+
+/* The test's environment (one at a time), static so that ph_teardown can stop it after a
+ * failed assertion left the test function. */
+static struct ph_env the_env;
+static bool env_running;
+
+int ph_teardown(void **state)
+{
+	if (env_running)
+		(void)ph_env_stop(&the_env);
+	return 0;
+}
+
+struct ph_env *ph_env_start(const struct ph_backend_cfg *cfg)
+{
+	struct ph_env *e = &the_env;
+
+	if (env_running)
+		(void)ph_env_stop(e);
+	memset(e, 0, sizeof(*e));
+	env_running = true;
+	e->h.stop_fd = -1;
+	if (ph_host_start(&e->h))
+		return NULL;
+	e->dom0 = ph_open(&e->h, 0);
+	if (!e->dom0)
+		return NULL;
+	e->xs = pvpci_platform_xs(e->dom0);
+	if (cfg && ph_backend_start(&e->h, cfg, &e->be))
+		return NULL;
+	return e;
+}
+
+int ph_env_stop(struct ph_env *e)
+{
+	int rc = 0;
+
+	env_running = false;
+	if (e->be.pid > 0)
+		rc = ph_backend_stop(&e->be);
+	pvpci_platform_close(e->dom0);
+	e->dom0 = NULL;
+	ph_host_stop(&e->h);
+	return rc;
+}
+
+int ph_guest(struct ph_env *e, const char *name, const struct pvpci_sbdf *devs, unsigned n,
+	     const char *mode, unsigned *domid)
+{
+	int rc = ph_domain(e->dom0, name, domid);
+
+	return rc ? rc : ph_coldplug(e->xs, *domid, devs, n, mode);
+}
