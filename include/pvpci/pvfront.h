@@ -111,6 +111,9 @@ int pvpci_pvfront_disable_msix(struct pvpci_pvfront *f, struct pvpci_sbdf dev) P
  * the backend suggests (0 if none). */
 int pvpci_pvfront_enable_multi_msi(struct pvpci_pvfront *f, struct pvpci_sbdf dev,
 				   unsigned nvec, unsigned *pirqs, unsigned *hint) PVPCI_WUR;
+/* Mask / unmask the port a PIRQ of ours is bound to: while masked, interrupts stay
+ * pending and reach the irq callback after the unmask. -ENOENT: not one of ours. */
+int pvpci_pvfront_irq_mask(struct pvpci_pvfront *f, unsigned pirq, bool masked) PVPCI_WUR;
 /* A raw op, for tools and tests: posts *op as it is and copies the whole answer back.
  * Returns 0 when answered (op->err holds the backend's answer), -ETIMEDOUT, -ENOTCONN. */
 int pvpci_pvfront_op(struct pvpci_pvfront *f, struct xen_pci_op *op) PVPCI_WUR;

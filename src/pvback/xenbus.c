@@ -464,10 +464,15 @@ static int guest_probe(struct pvb_guest *g)
 	uint64_t id;
 	int rc;
 
-	if (gpath(g, p, "frontend") || pvb_xs_read(XS(g), p, fe, sizeof(fe)) ||
-	    pvb_path(want, sizeof(want), "/local/domain/%u/device/pci/0", g->domid) ||
-	    strcmp(fe, want) != 0 || read_be_uint(g, "frontend-id", PVPCI_DOMID_MAX, &id) ||
-	    id != g->domid) {
+	rc = gpath(g, p, "frontend");
+	if (!rc)
+		rc = pvb_xs_read(XS(g), p, fe, sizeof(fe));
+	if (!rc)
+		rc = read_be_uint(g, "frontend-id", PVPCI_DOMID_MAX, &id);
+	if (rc == -ENOENT)
+		return rc; /* being removed: the next event frees the guest */
+	if (rc || pvb_path(want, sizeof(want), "/local/domain/%u/device/pci/0", g->domid) ||
+	    strcmp(fe, want) != 0 || id != g->domid) {
 		pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_ERR, "bad frontend / frontend-id nodes");
 		return -EINVAL;
 	}

@@ -168,3 +168,19 @@ void pvpci_pvfront_get_stats(struct pvpci_pvfront *f, struct pvpci_pvfront_stats
 	*s = f->st;
 	pthread_mutex_unlock(&f->lock);
 }
+
+int pvpci_pvfront_irq_mask(struct pvpci_pvfront *f, unsigned pirq, bool masked)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->nirqs; i++) {
+		if (f->irqs[i].pirq != pirq)
+			continue;
+		rc = masked ? pvpci_evtchn_mask(f->plat, f->irqs[i].port) :
+			      pvpci_evtchn_unmask(f->plat, f->irqs[i].port);
+		break;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
