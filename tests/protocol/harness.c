@@ -72,6 +72,16 @@ static int recv_u32(int fd, uint32_t *v, int timeout_ms)
 	return read(fd, v, sizeof(*v)) == (ssize_t)sizeof(*v) ? 0 : -1;
 }
 
+int ph_send(int fd, uint32_t v)
+{
+	return write(fd, &v, sizeof(v)) == (ssize_t)sizeof(v) ? 0 : -1;
+}
+
+int ph_recv(int fd, uint32_t *v, int timeout_ms)
+{
+	return recv_u32(fd, v, timeout_ms);
+}
+
 /* ---- Host ---- */
 
 struct host_args {

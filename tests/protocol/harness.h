@@ -50,6 +50,10 @@ pid_t ph_spawn(int (*fn)(void *arg), void *arg);
 int ph_join(pid_t pid, int timeout_ms);
 void ph_sleep_ms(int ms);
 
+/* Numbers through pipes; recv gives up after timeout_ms (-1). */
+int ph_send(int fd, uint32_t v);
+int ph_recv(int fd, uint32_t *v, int timeout_ms);
+
 /* ---- Host daemon ---- */
 struct ph_host {
 	char dir[64];
