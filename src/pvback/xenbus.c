@@ -491,17 +491,19 @@ static int guest_probe(struct pvb_guest *g)
 	return rc;
 }
 
-/* The frontend's state: Unknown when absent or not a number; -1 if out of range. */
+/* The frontend's state: Unknown when the node is gone; -1 (ignored) when it is not a
+ * state (the guest's garbage does not unregister its devices). */
 static int read_fe_state(struct pvb_guest *g)
 {
 	char v[16];
-	uint64_t s;
+	uint64_t s = 0;
+	int rc = read_fe(g, "state", v, sizeof(v));
 
-	if (read_fe(g, "state", v, sizeof(v)) || pvb_parse_dec(v, UINT32_MAX, &s))
+	if (rc == -ENOENT)
 		return XenbusStateUnknown;
-	if (s > XenbusStateReconfigured) {
-		pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_WARNING, "frontend state %llu ignored",
-			      (unsigned long long)s);
+	if (rc || pvb_parse_dec(v, XenbusStateReconfigured, &s)) {
+		pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_WARNING, "frontend state ignored: %s",
+			      rc ? pvpci_errname(rc) : "not a state");
 		return -1;
 	}
 	return (int)s;

@@ -116,6 +116,7 @@ int ph_unplug_finish(struct xs_handle *xs, unsigned domid, unsigned i);
 int ph_remove_all(struct xs_handle *xs, unsigned domid);
 
 int ph_xs_write(struct xs_handle *xs, const char *path, const char *val);
+int ph_xs_rm(struct xs_handle *xs, const char *path);
 /* Returns a static-lifetime-free copy in buf ("" and -ENOENT when absent). */
 int ph_xs_read(struct xs_handle *xs, const char *path, char *buf, size_t cap);
 /* Backend node of domid ("state", "vdev-0", ...). */

@@ -41,6 +41,11 @@ int ph_xs_write(struct xs_handle *xs, const char *path, const char *val)
 	return xs_write(xs, XBT_NULL, path, val, (unsigned)strlen(val)) ? 0 : -errno;
 }
 
+int ph_xs_rm(struct xs_handle *xs, const char *path)
+{
+	return xs_rm(xs, XBT_NULL, path) ? 0 : -errno;
+}
+
 int ph_xs_read(struct xs_handle *xs, const char *path, char *buf, size_t cap)
 {
 	unsigned len;
