@@ -37,11 +37,14 @@ int pv_hw_write(struct pvpci_pvdev *d, unsigned off, unsigned size, uint32_t val
 
 uint32_t pv_pristine(const struct pvpci_pvdev *d, unsigned off, unsigned size)
 {
-	uint32_t v = 0;
+	const uint8_t *p = d->pristine + off;
 
-	for (unsigned i = 0; i < size && off + i < d->cfg_size; i++)
-		v |= (uint32_t)d->pristine[off + i] << (8 * i);
-	return v;
+	if (off + size > d->cfg_size)
+		return 0;
+	if (size == 4)
+		return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		       (uint32_t)p[3] << 24;
+	return size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
 }
 
 void pv_drop(struct pvpci_pvdev *d, unsigned off, unsigned size, uint32_t val,
