@@ -358,8 +358,8 @@ static int tokenize(char *line, char **tok)
 	return n;
 }
 
-/* Runs one line; returns 0, or -EINVAL with *why set when the line is malformed. */
-static int trace_line(struct session *s, char *line, const char **why)
+/* Runs one line; returns 0, or -EINVAL with why[] set when the line is malformed. */
+static int trace_line(struct session *s, char *line, char *why, size_t whylen)
 {
 	static const uint64_t max[3] = { INT_MAX, INT_MAX, 0xffffffffu };
 	static const char *const names[3] = { "offset", "size", "value" };
@@ -375,22 +375,22 @@ static int trace_line(struct session *s, char *line, const char **why)
 		if (strcmp(c->name, tok[0]))
 			continue;
 		if (n - 1 != c->nargs) {
-			*why = "wrong number of arguments";
+			snprintf(why, whylen, "wrong number of arguments for '%s'", c->name);
 			return -EINVAL;
 		}
 		for (int k = 0; k < c->nargs; k++) {
 			if (pvpci_parse_u64(tok[k + 1], max[k], &a[k])) {
-				*why = names[k];
-				return -ERANGE;
+				snprintf(why, whylen, "bad %s '%.20s'", names[k], tok[k + 1]);
+				return -EINVAL;
 			}
 		}
 		if (c->run(s, a)) {
-			*why = "cannot write the output";
+			snprintf(why, whylen, "cannot write the output");
 			return -EIO;
 		}
 		return 0;
 	}
-	*why = "unknown command (r, w, hr, dump, hdump)";
+	snprintf(why, whylen, "unknown command '%.20s' (r, w, hr, dump, hdump)", tok[0]);
 	return -EINVAL;
 }
 
@@ -401,17 +401,10 @@ static int replay_stream(struct session *s, FILE *in, const char *name)
 	int rc = PVPCI_EXIT_OK;
 
 	while (getline(&line, &cap, in) != -1) {
-		const char *why = NULL;
-		int err;
+		char why[96];
 
 		lineno++;
-		err = trace_line(s, line, &why);
-		if (err == -ERANGE) {
-			fprintf(stderr, "pvpci replay: %s:%zu: bad %s\n", name, lineno, why);
-			rc = PVPCI_EXIT_FAIL;
-			break;
-		}
-		if (err) {
+		if (trace_line(s, line, why, sizeof(why))) {
 			fprintf(stderr, "pvpci replay: %s:%zu: %s\n", name, lineno, why);
 			rc = PVPCI_EXIT_FAIL;
 			break;
