@@ -32,7 +32,7 @@ $(SAN_BUILD)/build.ninja:
 
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang meson setup $(FUZZ_BUILD) --buildtype=debugoptimized -Dfuzz=true -Dtests=disabled \
-		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link,address,undefined
+		-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
 
 test-unit: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2

@@ -6,7 +6,7 @@ set -euo pipefail
 build=$1; secs=$2
 found=0
 for t in "$build"/fuzz/*/fuzz_*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	found=1
 	name=$(basename "$t")
 	corpus=$(mktemp -d)
