@@ -39,6 +39,8 @@ static void finish(struct pvb_guest *g, int result)
 	struct pvb_hostdev *hd = g->aer.dev;
 	struct pvpci_backend *be = g->be;
 
+	if (g->aer.step != PVB_AER_IDLE && be->aer_flows)
+		be->aer_flows--;
 	g->aer = (struct pvb_aer){ 0 };
 	if (!hd)
 		return;
@@ -150,6 +152,7 @@ int pvb_aer_start(struct pvb_guest *g, struct pvb_hostdev *hd, int channel, unsi
 	    channel != PVPCI_AER_CHANNEL_PERM_FAILURE)
 		return -EINVAL;
 	g->aer = (struct pvb_aer){ first, false, hd, channel, 0 };
+	g->be->aer_flows++;
 	pvpci_logf(&g->log, PVPCI_LOG_NOTICE, "%s: AER error (channel state %d), from %s",
 		   hd->name, channel, step_name[first]);
 	if (first == PVB_AER_SLOTRESET)
@@ -171,7 +174,11 @@ void pvb_aer_event(struct pvb_guest *g)
 
 int pvb_aer_timeouts(struct pvpci_backend *be)
 {
-	uint64_t now = pvpci_now_ns(), next = UINT64_MAX;
+	uint64_t now, next = UINT64_MAX;
+
+	if (!be->aer_flows) /* the common case: no clock read, no walk */
+		return -1;
+	now = pvpci_now_ns();
 
 	for (struct pvb_guest *g = be->guests; g; g = g->next) {
 		if (!g->aer.waiting)

@@ -21,6 +21,7 @@
 #define DEFAULT_SPIN_NS 20000u
 #define XS_EVENTS_PER_TURN 64
 #define ROOT_TOKEN "b"
+#define RUN_POLL_EVERY 64 /* busy loops of pvpci_backend_run between two poll() calls */
 
 static const char *const mode_names[] = {
 	[PVPCI_BACKEND_VPCI] = "vpci",
@@ -379,11 +380,20 @@ int pvpci_backend_process(struct pvpci_backend *be)
 
 int pvpci_backend_run(struct pvpci_backend *be, int stop_fd)
 {
-	for (;;) {
+	for (unsigned busy = 0;; busy++) {
 		struct pollfd fds[PVPCI_BACKEND_NFDS + 1];
 		int timeout = -1, n, rc;
 
 		n = pvpci_backend_poll_prepare(be, fds, PVPCI_BACKEND_NFDS, &timeout);
+		if (timeout == 0 && busy % RUN_POLL_EVERY != 0) {
+			/* work is waiting: no system call (stop_fd is looked at now and then) */
+			rc = pvpci_backend_process(be);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (timeout != 0)
+			busy = 0;
 		if (stop_fd >= 0)
 			fds[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
 		rc = poll(fds, (nfds_t)n, timeout);

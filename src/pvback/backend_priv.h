@@ -163,6 +163,7 @@ struct pvpci_backend {
 	bool started;
 	bool any_dirty;
 	bool in_process;
+	unsigned aer_flows;           /* guests with an AER flow running (aer.c) */
 };
 
 /* ---- backend.c ---- */
