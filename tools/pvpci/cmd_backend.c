@@ -38,6 +38,7 @@
 #define BD_MAX_DEVS 64
 #define BD_MAX_CLIENTS 16
 #define MODEL_FILE_MAX (4u << 20)
+#define BD_POLL_EVERY 64 /* busy loops between two looks at the signal and control fds */
 
 struct bd_dev {
 	struct pvpci_source *src;
@@ -601,13 +602,22 @@ static void teardown(struct bd *d)
 
 static int loop(struct bd *d)
 {
-	for (;;) {
+	for (unsigned busy = 0;; busy++) {
 		struct pollfd fds[PVPCI_BACKEND_NFDS + 2 + BD_MAX_CLIENTS];
 		size_t map[BD_MAX_CLIENTS];
 		int timeout = -1, n, base, r;
 		size_t nc = 0;
 
 		n = pvpci_backend_poll_prepare(d->be, fds, PVPCI_BACKEND_NFDS, &timeout);
+		if (timeout == 0 && busy % BD_POLL_EVERY != 0) {
+			/* guests' work is waiting: no system call; our fds now and then */
+			r = pvpci_backend_process(d->be);
+			if (r)
+				return r;
+			continue;
+		}
+		if (timeout != 0)
+			busy = 0;
 		base = n;
 		fds[n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = d->lsock, .events = POLLIN };
