@@ -239,10 +239,12 @@ static int apply_devices(struct pvb_guest *g, enum apply_phase phase)
 	char node[24];
 	int rc = read_be_uint(g, "num_devs", PVB_MAX_DEVS, &num);
 
-	if (rc == -ENOENT)
+	if (rc == -ENOENT) {
 		num = 0;
-	else if (rc)
+	} else if (rc) {
+		fatal(g, rc, "bad num_devs");
 		return rc;
+	}
 	for (unsigned i = 0; i < num; i++) {
 		snprintf(node, sizeof(node), "state-%u", i);
 		rc = read_be_uint(g, node, XenbusStateReconfigured, &sub);

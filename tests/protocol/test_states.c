@@ -257,6 +257,27 @@ static void backend_directory_removed_frees_the_guest(void **state)
 	finish(e, gp);
 }
 
+static void device_not_seized_or_in_use_is_fatal(void **state)
+{
+	struct pvpci_sbdf devs[] = { NIC, ph_bdf(9, 0, 0) }, other[] = { NIC };
+	struct ph_env *e = ph_env_start(&cfg);
+	unsigned d1, d2;
+	char path[128], v[128];
+
+	assert_non_null(e);
+	/* 09:00.0 is not among the backend's devices */
+	assert_int_equal(ph_guest(e, "g1", devs, 2, NULL, &d1), 0);
+	assert_int_equal(ph_wait_be_state(e->xs, d1, XenbusStateClosing, PH_TIMEOUT_MS), 0);
+	snprintf(path, sizeof(path), "/local/domain/0/error/backend/pci/%u/0/error", d1);
+	assert_int_equal(ph_xs_read(e->xs, path, v, sizeof(v)), 0);
+	assert_non_null(strstr(v, "dev-1"));
+	/* the NIC stays with the first guest: a second one cannot have it */
+	assert_int_equal(ph_guest(e, "g2", other, 1, NULL, &d2), 0);
+	assert_int_equal(ph_wait_be_state(e->xs, d2, XenbusStateClosing, PH_TIMEOUT_MS), 0);
+	assigned(e, NIC, true);
+	assert_int_equal(ph_env_stop(e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +289,7 @@ int main(void)
 		cmocka_unit_test_teardown(closed_offline_releases_devices, ph_teardown),
 		cmocka_unit_test_teardown(frontend_gone_releases_devices, ph_teardown),
 		cmocka_unit_test_teardown(backend_directory_removed_frees_the_guest, ph_teardown),
+		cmocka_unit_test_teardown(device_not_seized_or_in_use_is_fatal, ph_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
