@@ -2,12 +2,10 @@
 /*
  * vpci domain: a guest's vPCI state. Lifecycle (create / destroy), assign / deassign /
  * reset of devices on the virtual bus 0000:00 (32 slots; the functions of one physical
- * slot share a guest slot and keep their function number), and the config and ECAM entry
- * points. Locking: the domain's read / write lock protects which devices exist; each
- * device's mutex protects its state. Config reads and most writes take the domain lock
- * for reading; writes that may change mappings (COMMAND, BARs, ROM) take it for writing,
- * because mapping looks at the other devices' BARs. Deassign takes it for writing, so no
- * access can be inside a device while it goes away.
+ * slot share a guest slot and keep their function number). Locking: the domain's read /
+ * write lock protects which devices exist; each device's mutex protects its state.
+ * Assign, deassign and reset take the domain lock for writing, so no access (access.c,
+ * mmio.c) can be inside a device while it goes away.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,8 +13,6 @@
 #include <string.h>
 
 #include "vpci_int.h"
-
-static const uint32_t width_ones[9] = { 0, 0xff, 0xffff, 0, 0xffffffffu, 0, 0, 0, 0 };
 
 void vpci_rl(struct vpci_dev *dev, const char *fmt, ...)
 {
@@ -224,6 +220,7 @@ static int assign_locked(struct pvpci_vpci_domain *d, struct pvpci_source *src,
 		return rc;
 	}
 	d->dev[dev->devfn] = dev;
+	d->regs[dev->devfn] = dev->regs;
 	host.fn = 0;
 	d->slot_owner[slot] = host;
 	d->slots_used |= 1u << slot;
@@ -259,6 +256,7 @@ static void unpublish(struct pvpci_vpci_domain *d, struct vpci_dev *dev)
 	unsigned slot = dev->guest.dev, fn;
 
 	d->dev[dev->devfn] = NULL;
+	d->regs[dev->devfn] = NULL;
 	for (fn = 0; fn < 8; fn++)
 		if (d->dev[PVPCI_DEVFN(slot, fn)])
 			return;
@@ -310,6 +308,7 @@ int pvpci_vpci_reset(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest,
 		dev_free(dev);
 		return rc;
 	}
+	d->regs[dev->devfn] = dev->regs;
 	pvpci_source_set_irq_handler(dev->src, dev_irq, dev);
 	vpci_unlock(d);
 	return rrc;
@@ -341,143 +340,5 @@ int pvpci_vpci_for_each_dev(struct pvpci_vpci_domain *d, pvpci_vpci_dev_fn fn, v
 		if (d->dev[i])
 			rc = fn(arg, d->dev[i]->guest, d->dev[i]->src);
 	vpci_unlock(d);
-	return rc;
-}
-
-/* ---- Config access ---- */
-
-static inline bool cfg_ok(unsigned reg, unsigned size)
-{
-	return (size == 1 || size == 2 || size == 4) && !(reg & (size - 1)) &&
-	       reg < PCIE_CFG_SIZE;
-}
-
-int pvpci_vpci_cfg_read(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest, unsigned reg,
-			unsigned size, uint32_t *val)
-{
-	struct vpci_dev *dev;
-	int rc = 0;
-
-	if (__builtin_expect(!cfg_ok(reg, size), 0)) {
-		*val = ~0u;
-		return -EINVAL;
-	}
-	*val = width_ones[size];
-	if (__builtin_expect(atomic_load_explicit(&d->crashed, memory_order_relaxed), 0))
-		return 0;
-	vpci_rdlock(d);
-	dev = lookup(d, guest);
-	if (dev) {
-		vpci_dev_lock(dev);
-		rc = pvpci_regs_read(dev->regs, reg, size, val);
-		vpci_dev_unlock(dev);
-		if (rc)
-			*val = width_ones[size];
-	}
-	vpci_unlock(d);
-	return rc;
-}
-
-static inline bool overlaps(unsigned s, unsigned e, unsigned rs, unsigned re)
-{
-	return s < re && rs < e;
-}
-
-/* Writes that may change mappings: COMMAND, the BARs, the ROM of either header type. */
-static inline bool write_maps(unsigned reg, unsigned size)
-{
-	unsigned e = reg + size;
-
-	return overlaps(reg, e, PCI_REG_COMMAND, PCI_REG_COMMAND + 2) ||
-	       overlaps(reg, e, PCI_REG_BAR0, PCI_REG_CARDBUS_CIS) ||
-	       overlaps(reg, e, PCI_REG_ROM, PCI_REG_ROM + 4) ||
-	       overlaps(reg, e, PCI_REG_ROM_BRIDGE, PCI_REG_ROM_BRIDGE + 4);
-}
-
-int pvpci_vpci_cfg_write(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest, unsigned reg,
-			 unsigned size, uint32_t val)
-{
-	struct vpci_dev *dev;
-	bool excl;
-	int rc = 0;
-
-	if (__builtin_expect(!cfg_ok(reg, size), 0))
-		return -EINVAL;
-	if (__builtin_expect(atomic_load_explicit(&d->crashed, memory_order_relaxed), 0))
-		return 0;
-	excl = write_maps(reg, size);
-	if (excl)
-		vpci_wrlock(d);
-	else
-		vpci_rdlock(d);
-	dev = lookup(d, guest);
-	if (dev) {
-		vpci_dev_lock(dev);
-		rc = pvpci_regs_write(dev->regs, reg, size, val);
-		vpci_dev_unlock(dev);
-	}
-	vpci_unlock(d);
-	return rc;
-}
-
-/* ---- ECAM ---- */
-
-static int ecam_decode(const struct pvpci_vpci_domain *d, uint64_t off, unsigned len,
-		       struct pvpci_sbdf *sbdf, unsigned *reg)
-{
-	if ((len != 1 && len != 2 && len != 4 && len != 8) || (off & (len - 1)) ||
-	    off >= d->ecam_size)
-		return -EINVAL;
-	*reg = (unsigned)(off & 0xfff);
-	if (*reg + len > PCIE_CFG_SIZE)
-		return -EINVAL;
-	sbdf->seg = 0;
-	sbdf->bus = (uint8_t)(off >> 20);
-	sbdf->dev = (uint8_t)((off >> 15) & 0x1f);
-	sbdf->fn = (uint8_t)((off >> 12) & 7);
-	return 0;
-}
-
-int pvpci_vpci_ecam_read(struct pvpci_vpci_domain *d, uint64_t off, unsigned len,
-			 uint64_t *val)
-{
-	struct pvpci_sbdf g;
-	uint32_t lo, hi;
-	unsigned reg;
-	int rc;
-
-	*val = ~0ull;
-	rc = ecam_decode(d, off, len, &g, &reg);
-	if (rc)
-		return rc;
-	if (len < 8) {
-		rc = pvpci_vpci_cfg_read(d, g, reg, len, &lo);
-		*val = lo;
-		return rc;
-	}
-	rc = pvpci_vpci_cfg_read(d, g, reg, 4, &lo);
-	if (!rc)
-		rc = pvpci_vpci_cfg_read(d, g, reg + 4, 4, &hi);
-	if (rc)
-		return rc;
-	*val = (uint64_t)hi << 32 | lo;
-	return 0;
-}
-
-int pvpci_vpci_ecam_write(struct pvpci_vpci_domain *d, uint64_t off, unsigned len,
-			  uint64_t val)
-{
-	struct pvpci_sbdf g;
-	unsigned reg;
-	int rc;
-
-	rc = ecam_decode(d, off, len, &g, &reg);
-	if (rc)
-		return rc;
-	if (len < 8)
-		return pvpci_vpci_cfg_write(d, g, reg, len, (uint32_t)val);
-	rc = pvpci_vpci_cfg_write(d, g, reg, 4, (uint32_t)val);
-	if (!rc)
-		rc = pvpci_vpci_cfg_write(d, g, reg + 4, 4, (uint32_t)(val >> 32));
 	return rc;
 }

@@ -117,7 +117,9 @@ struct pvpci_vpci_domain {
 	struct pvpci_range *windows;
 	size_t nwindows;
 	pthread_rwlock_t lock;
-	struct vpci_dev *dev[256];   /* by guest devfn (bus 0) */
+	/* By guest devfn on bus 0; entry 256 stays NULL (addresses with no device). */
+	struct vpci_dev *dev[257];
+	struct pvpci_regs *regs[257]; /* dev[i]->regs, one load less on the access path */
 	struct pvpci_sbdf slot_owner[PVPCI_VPCI_SLOTS]; /* physical slot (fn 0) per slot */
 	uint32_t slots_used;
 	atomic_bool crashed;
