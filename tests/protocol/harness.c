@@ -180,7 +180,7 @@ int ph_domain(struct pvpci_platform *dom0, const char *name, unsigned *domid)
 
 /* ---- Backend process ---- */
 
-enum { CTL_RAISE = 1, CTL_AER, CTL_DEVS, CTL_GUESTS, CTL_AER_RESULT, CTL_STOP };
+enum { CTL_RAISE = 1, CTL_AER, CTL_DEVS, CTL_GUESTS, CTL_AER_RESULT, CTL_ISR, CTL_STOP };
 
 struct ctl_req {
 	uint32_t cmd, bdf, a, b;
@@ -251,6 +251,9 @@ static int ctl_serve(struct pvpci_backend *be, struct be_state *st, int fd)
 		r->n = (uint32_t)n;
 		break;
 	case CTL_AER_RESULT:
+		break;
+	case CTL_ISR:
+		r->rc = pvpci_backend_isr_toggle(be, unpack(q.bdf));
 		break;
 	default:
 		stop = 1;
@@ -387,6 +390,13 @@ int ph_be_raise(struct ph_backend *b, struct pvpci_sbdf host, enum pvpci_irq_kin
 	struct ctl_rsp r;
 
 	return ctl_call(b, CTL_RAISE, host, kind, vector, &r);
+}
+
+int ph_be_isr_toggle(struct ph_backend *b, struct pvpci_sbdf host)
+{
+	struct ctl_rsp r;
+
+	return ctl_call(b, CTL_ISR, host, 0, 0, &r);
 }
 
 int ph_be_aer(struct ph_backend *b, struct pvpci_sbdf host, int channel)

@@ -90,6 +90,7 @@ int ph_backend_stop(struct ph_backend *b);
 int ph_be_raise(struct ph_backend *b, struct pvpci_sbdf host, enum pvpci_irq_kind kind,
 		unsigned vector);
 int ph_be_aer(struct ph_backend *b, struct pvpci_sbdf host, int channel);
+int ph_be_isr_toggle(struct ph_backend *b, struct pvpci_sbdf host);
 /* Devices / guests tables (up to max). Returns the count or a negative errno. */
 int ph_be_devices(struct ph_backend *b, struct pvpci_backend_dev_info *out, unsigned max);
 int ph_be_guests(struct ph_backend *b, struct pvpci_backend_guest_info *out, unsigned max);

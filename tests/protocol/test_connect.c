@@ -269,6 +269,86 @@ static void many_guests_at_once(void **state)
 	assert_int_equal(ph_env_stop(e), 0);
 }
 
+static const struct ph_model models_intx[] = {
+	{ "legacy-io.model", 0 }, { "nic-msix.model", 0 }, { "multifunc.model", 0 },
+};
+
+static struct pvpci_backend_dev_info dev_info(struct ph_env *e, struct pvpci_sbdf host)
+{
+	struct pvpci_backend_dev_info d;
+
+	assert_int_equal(ph_be_device(&e->be, host, &d), 0);
+	return d;
+}
+
+/* The legacy PIRQ (answered by disable_msi), bound to a port of the guest. */
+static unsigned bind_intx(struct ph_rawfe *r, struct pvpci_sbdf v)
+{
+	struct xen_pci_op op = { .cmd = XEN_PCI_OP_disable_msi, .devfn = PVPCI_DEVFN(v.dev, v.fn) };
+	int port;
+
+	assert_int_equal(ph_rawfe_op(r, &op, PH_TIMEOUT_MS), 0);
+	assert_int_equal(op.err, 0);
+	assert_true(op.value > 0);
+	port = pvpci_pirq_bind(r->p, op.value);
+	assert_true(port > 0);
+	return (unsigned)port;
+}
+
+static void intx_and_the_shared_line_handler(void **state)
+{
+	struct ph_backend_cfg cfg = { models_intx, 3, PVPCI_BACKEND_VPCI, 0, 0, 0 };
+	struct pvpci_sbdf audio = ph_bdf(5, 1, 0), sas = ph_bdf(1, 0, 0); /* lines 0x0b, 0x10 */
+	struct pvpci_sbdf devs[] = { audio, sas };
+	struct pvpci_platform *gp;
+	struct ph_rawfe r;
+	unsigned domid, p_audio, p_sas;
+	struct ph_env *e = ph_env_start(&cfg);
+
+	assert_non_null(e);
+	assert_int_equal(ph_guest(e, "g1", devs, 2, NULL, &domid), 0);
+	gp = ph_open(&e->h, domid);
+	assert_non_null(gp);
+	assert_int_equal(ph_rawfe_init(&r, gp, domid), 0);
+	assert_int_equal(ph_rawfe_connect(&r), 0);
+	p_audio = bind_intx(&r, ph_bdf(0, 0, 0));
+	p_sas = bind_intx(&r, ph_bdf(0, 1, 0));
+	assert_false(dev_info(e, audio).isr_on); /* not enabled by the guest yet */
+	assert_int_equal(ph_raw_conf_write(&r, ph_bdf(0, 0, 0), PCI_REG_COMMAND, 2, PCI_CMD_IO), 0);
+	assert_int_equal(ph_raw_conf_write(&r, ph_bdf(0, 1, 0), PCI_REG_COMMAND, 2,
+					   PCI_CMD_IO | PCI_CMD_MEMORY), 0);
+	assert_true(dev_info(e, audio).isr_on);
+	assert_int_equal(ph_be_raise(&e->be, audio, PVPCI_IRQ_INTX, 0), 1);
+	assert_int_equal(pvpci_evtchn_wait(gp, 2000), (int)p_audio);
+	assert_int_equal(pvpci_evtchn_eoi(gp, p_audio, false), 0);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(ph_be_raise(&e->be, audio, PVPCI_IRQ_INTX, 0), 1);
+		assert_int_equal(ph_be_raise(&e->be, sas, PVPCI_IRQ_INTX, 0), 1);
+	}
+	assert_int_equal(pvpci_evtchn_wait(gp, 2000) > 0, 1);
+	/* line 0x0b is shared with the NIC: still acking; 0x10 is not: stops acking */
+	assert_int_equal(dev_info(e, audio).isr_count, 1001);
+	assert_true(dev_info(e, audio).isr_ack);
+	assert_int_equal(dev_info(e, sas).isr_count, 1000);
+	assert_false(dev_info(e, sas).isr_ack);
+	/* MSI takes the device off INTx, and the administrator can toggle the handler */
+	{
+		struct xen_pci_op op = { .cmd = XEN_PCI_OP_enable_msi, .devfn = PVPCI_DEVFN(1, 0) };
+
+		assert_int_equal(ph_rawfe_op(&r, &op, PH_TIMEOUT_MS), 0);
+		assert_int_equal(op.err, 0);
+	}
+	assert_false(dev_info(e, sas).isr_on);
+	assert_int_equal(ph_be_raise(&e->be, sas, PVPCI_IRQ_INTX, 0), 0); /* MSI: no INTx */
+	assert_int_equal(ph_be_isr_toggle(&e->be, audio), 0);
+	assert_false(dev_info(e, audio).isr_on);
+	assert_int_equal(ph_be_isr_toggle(&e->be, audio), 0);
+	assert_true(dev_info(e, audio).isr_on);
+	(void)p_sas;
+	pvpci_platform_close(gp);
+	assert_int_equal(ph_env_stop(e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +359,7 @@ int main(void)
 		cmocka_unit_test_teardown(passthrough_bridge_covers_devices_behind_it, ph_teardown),
 		cmocka_unit_test_teardown(config_access_goes_through_the_policy, ph_teardown),
 		cmocka_unit_test_teardown(many_guests_at_once, ph_teardown),
+		cmocka_unit_test_teardown(intx_and_the_shared_line_handler, ph_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
