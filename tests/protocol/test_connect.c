@@ -295,6 +295,21 @@ static unsigned bind_intx(struct ph_rawfe *r, struct pvpci_sbdf v)
 	return (unsigned)port;
 }
 
+/* Wait for an event on port, skipping (and EOI'ing) the op channel's late events. */
+static bool port_fires(struct pvpci_platform *gp, unsigned port)
+{
+	for (int i = 0; i < 100; i++) {
+		int p = pvpci_evtchn_wait(gp, 2000);
+
+		if (p <= 0)
+			return false;
+		(void)pvpci_evtchn_eoi(gp, (unsigned)p, false);
+		if ((unsigned)p == port)
+			return true;
+	}
+	return false;
+}
+
 static void intx_and_the_shared_line_handler(void **state)
 {
 	struct ph_backend_cfg cfg = { models_intx, 3, PVPCI_BACKEND_VPCI, 0, 0, 0 };
@@ -319,13 +334,12 @@ static void intx_and_the_shared_line_handler(void **state)
 					   PCI_CMD_IO | PCI_CMD_MEMORY), 0);
 	assert_true(dev_info(e, audio).isr_on);
 	assert_int_equal(ph_be_raise(&e->be, audio, PVPCI_IRQ_INTX, 0), 1);
-	assert_int_equal(pvpci_evtchn_wait(gp, 2000), (int)p_audio);
-	assert_int_equal(pvpci_evtchn_eoi(gp, p_audio, false), 0);
+	assert_true(port_fires(gp, p_audio));
 	for (int i = 0; i < 1000; i++) {
 		assert_int_equal(ph_be_raise(&e->be, audio, PVPCI_IRQ_INTX, 0), 1);
 		assert_int_equal(ph_be_raise(&e->be, sas, PVPCI_IRQ_INTX, 0), 1);
 	}
-	assert_int_equal(pvpci_evtchn_wait(gp, 2000) > 0, 1);
+	assert_true(port_fires(gp, p_sas));
 	/* line 0x0b is shared with the NIC: still acking; 0x10 is not: stops acking */
 	assert_int_equal(dev_info(e, audio).isr_count, 1001);
 	assert_true(dev_info(e, audio).isr_ack);
@@ -344,7 +358,6 @@ static void intx_and_the_shared_line_handler(void **state)
 	assert_false(dev_info(e, audio).isr_on);
 	assert_int_equal(ph_be_isr_toggle(&e->be, audio), 0);
 	assert_true(dev_info(e, audio).isr_on);
-	(void)p_sas;
 	pvpci_platform_close(gp);
 	assert_int_equal(ph_env_stop(e), 0);
 }
