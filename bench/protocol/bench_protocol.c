@@ -15,7 +15,8 @@
  *   from idle: one op after 1 ms of quiet (the backend's spin has expired: it sleeps);
  *   throughput with 1, 8 and 64 guests, every guest back-to-back for 0.5 s;
  *   a quiet guest (an op every 100 us) alone, then while another guest floods: p50 / p99.
- * Usage: bench_protocol [runs [batch]] (default 31 batches of 20000 ops).
+ * Usage: bench_protocol [runs [batch [guests]]] (default 31 batches of 20000 ops, 64
+ * guests connected; the throughput rows need as many).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -501,15 +502,16 @@ static void quiet_vs_flood(struct env *e, int n, double r[4], double *flood_rate
 int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 31, batch = argc > 2 ? atoi(argv[2]) : 20000;
+	int guests = argc > 3 ? atoi(argv[3]) : MAX_GUESTS;
 	static struct env e;
 	double spin, spin_min, sock, sock_min, med, minv, p50, p99, ip50, ip99, q[4], frate;
 	double tp[3];
 	const unsigned counts[3] = { 1, 8, 64 };
 	int r;
 
-	if (runs < 3 || runs > MAX_RUNS || batch < 100) {
-		fprintf(stderr, "usage: bench_protocol [runs (3..%d) [batch (>= 100)]]\n",
-			MAX_RUNS);
+	if (runs < 3 || runs > MAX_RUNS || batch < 100 || guests < 2 || guests > MAX_GUESTS) {
+		fprintf(stderr, "usage: bench_protocol [runs (3..%d) [batch (>= 100) [guests "
+				"(2..%d)]]]\n", MAX_RUNS, MAX_GUESTS);
 		return 2;
 	}
 	prctl(PR_SET_TIMERSLACK, 1UL);
@@ -517,7 +519,7 @@ int main(int argc, char **argv)
 	sock = bench_socket(runs, batch, &sock_min);
 	if ((r = host_start(&e)))
 		die("host", r);
-	setup(&e, getenv("BENCH_GUESTS") ? (unsigned)atoi(getenv("BENCH_GUESTS")) : MAX_GUESTS);
+	setup(&e, (unsigned)guests);
 	bench_b2b(&e.g[0], runs, batch, &med, &minv, &p50, &p99);
 	paced(&e.g[0], 2000, 1000000, &ip50, &ip99);
 	quiet_vs_flood(&e, 5000, q, &frate);

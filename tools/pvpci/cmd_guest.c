@@ -9,7 +9,7 @@
  *     DIR/guests/<domid>.sock (mode 0600), so that PIRQs a command enables are its own;
  *     SIGINT / SIGTERM close the frontend orderly; it ends by itself when the backend
  *     closes the connection;
- *   - any other command (lspci, read, write, msi, msix) goes to that watch when one runs
+ *   - any other command (lspci, read, write, msi, msix, intx) goes to that watch when one runs
  *     (argv and the caller's stdout / stderr are passed over the socket; the answer is the
  *     exit code), else connects for the command alone, then closes the frontend and puts
  *     it back to Initialising as Mini-OS's shutdown does, so that the backend is ready for
@@ -69,6 +69,8 @@ static void on_hotplug(void *opaque, enum pvpci_pvfront_event ev,
 	printf("%s ", ev == PVPCI_PVFRONT_ADDED ? "device added:  " : "device removed:");
 	guest_dev_line(g, stdout, dev, false);
 	putchar('\n');
+	if (ev == PVPCI_PVFRONT_REMOVED)
+		guest_irqs_drop(g, dev->addr, 0);
 }
 
 static void on_irq(void *opaque, struct pvpci_sbdf dev, unsigned pirq)
@@ -76,9 +78,49 @@ static void on_irq(void *opaque, struct pvpci_sbdf dev, unsigned pirq)
 	const struct guest_irq *q = guest_irq_find(opaque, pirq);
 
 	printf("interrupt:      %02x:%02x.%x", dev.bus, dev.dev, dev.fn);
-	if (q)
+	if (q && q->kind == GIRQ_INTX)
+		printf(" intx");
+	else if (q)
 		printf(" %s %u", q->kind == GIRQ_MSIX ? "msix entry" : "msi vector", q->entry);
 	printf(" (pirq %u)\n", pirq);
+}
+
+/* ---- Legacy INTx on the agent's second handle ---- */
+
+int guest_bind_intx(struct guest *g, struct pvpci_sbdf dev, unsigned pirq)
+{
+	struct pvpci_platform_config cfg = { .run_dir = g->run_dir, .domid = g->domid,
+					     .log = &g->lg, .no_store = true };
+	const struct guest_irq *q = guest_irq_find(g, pirq);
+	int port, r;
+
+	if (q && q->kind == GIRQ_INTX)
+		return 0;
+	if (g->nirqs == GUEST_MAX_IRQS)
+		return -ENOSPC;
+	if (!g->intx_plat && (r = pvpci_platform_open("local", &cfg, &g->intx_plat)) < 0)
+		return r;
+	port = pvpci_pirq_bind(g->intx_plat, pirq);
+	if (port < 0)
+		return port;
+	g->irqs[g->nirqs++] = (struct guest_irq){ dev, pirq, 0, GIRQ_INTX, (unsigned)port };
+	return 0;
+}
+
+static void intx_events(struct guest *g)
+{
+	int port;
+
+	while (g->intx_plat && (port = pvpci_evtchn_pending(g->intx_plat)) > 0) {
+		const struct guest_irq *q = NULL;
+
+		for (size_t i = 0; i < g->nirqs; i++)
+			if (g->irqs[i].kind == GIRQ_INTX && g->irqs[i].port == (unsigned)port)
+				q = &g->irqs[i];
+		if (q)
+			on_irq(g, q->dev, q->pirq);
+		(void)pvpci_evtchn_eoi(g->intx_plat, (unsigned)port, !q);
+	}
 }
 
 static int on_aer(void *opaque, unsigned cmd, const struct pvpci_pvfront_dev *dev, int channel)
@@ -176,6 +218,9 @@ static void disconnect(struct guest *g)
 	g->f = NULL;
 	if (was_open)
 		rearm(g);
+	if (g->intx_plat)
+		pvpci_platform_close(g->intx_plat);
+	g->intx_plat = NULL;
 	if (g->plat)
 		pvpci_platform_close(g->plat);
 	g->plat = NULL;
@@ -280,20 +325,28 @@ static void serve_one(struct guest *g, int lsock)
 static int agent_loop(struct guest *g, int sfd, int lsock)
 {
 	while (!g->closed) {
-		struct pollfd fds[PVPCI_PVFRONT_NFDS + 2];
-		int timeout = -1, n, r;
+		struct pollfd fds[PVPCI_PVFRONT_NFDS + 3];
+		int timeout = -1, n, r, base;
 
 		n = pvpci_pvfront_poll_prepare(g->f, fds, PVPCI_PVFRONT_NFDS, &timeout);
+		base = n;
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = lsock, .events = POLLIN };
+		if (g->intx_plat) {
+			fds[n++] = (struct pollfd){ .fd = pvpci_evtchn_fd(g->intx_plat),
+						    .events = POLLIN };
+			if (pvpci_evtchn_prepare_wait(g->intx_plat) == -EBUSY)
+				timeout = 0;
+		}
 		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			return -errno;
-		if (fds[n - 2].revents)
+		if (fds[base].revents)
 			return 0;
 		r = pvpci_pvfront_process(g->f);
 		if (r)
 			return r;
-		if (fds[n - 1].revents)
+		intx_events(g);
+		if (fds[base + 1].revents)
 			serve_one(g, lsock);
 		fflush(stdout);
 	}

@@ -20,14 +20,15 @@
 
 #define GUEST_MAX_IRQS 512
 
-enum guest_irq_kind { GIRQ_MSI = 1, GIRQ_MSIX };
+enum guest_irq_kind { GIRQ_MSI = 1, GIRQ_MSIX, GIRQ_INTX };
 
-/* A PIRQ this process got from an enable op. */
+/* A PIRQ this process got from an enable op (or the legacy one, bound by the agent). */
 struct guest_irq {
 	struct pvpci_sbdf dev;
 	unsigned pirq;
 	unsigned entry;      /* MSI-X table entry, or MSI vector */
 	enum guest_irq_kind kind;
+	unsigned port;       /* INTx: the port on intx_plat */
 };
 
 struct guest {
@@ -41,6 +42,9 @@ struct guest {
 	bool agent;           /* the watch agent (commands come over its socket) */
 	int aer_result;       /* what the agent answers to error_detected */
 	bool closed;          /* the backend closed the connection */
+	/* The agent's second handle on the domain, for legacy INTx PIRQs (the frontend
+	 * library binds only MSI / MSI-X ones, on its own handle). */
+	struct pvpci_platform *intx_plat;
 	struct guest_irq irqs[GUEST_MAX_IRQS];
 	size_t nirqs;
 };
@@ -56,5 +60,10 @@ bool guest_known(const char *name);
  * newline; the revision is read through the protocol when rev is true). */
 void guest_dev_line(struct guest *g, FILE *out, const struct pvpci_pvfront_dev *d, bool rev);
 const struct guest_irq *guest_irq_find(const struct guest *g, unsigned pirq);
+/* Agent: bind a device's legacy PIRQ so that its interrupts are printed (cmd_guest.c).
+ * 0 (also when already bound) or a negative errno. */
+int guest_bind_intx(struct guest *g, struct pvpci_sbdf dev, unsigned pirq);
+/* Forget the PIRQs of a device (kind 0: all kinds). */
+void guest_irqs_drop(struct guest *g, struct pvpci_sbdf dev, enum guest_irq_kind kind);
 
 #endif

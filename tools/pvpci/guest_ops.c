@@ -5,8 +5,9 @@
  * kernel would find by itself through config ops: BARs sized by writing all ones, the
  * capability chains, the interrupt pin and the PIRQs this process holds; -x dumps config
  * space through the protocol in lspci's own format, which `lspci -F` reads), `read` /
- * `write` of one register, and MSI / multi-MSI / MSI-X enable and disable with the PIRQs
- * they return. Every access is a protocol op answered by the backend's PV policy.
+ * `write` of one register, MSI / multi-MSI / MSI-X enable and disable with the PIRQs
+ * they return, and `intx` (the legacy PIRQ). Every access is a protocol op answered by
+ * the backend's PV policy.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "cmds.h"
 #include "guest.h"
+#include "pvpci/platform.h"
 
 struct class_name {
 	uint16_t cls; /* base << 8 | sub; sub 0xff = any */
@@ -235,8 +237,12 @@ static void print_pirqs(FILE *out, struct guest *g, struct pvpci_sbdf a)
 
 		if (!pvpci_sbdf_eq(q->dev, a))
 			continue;
-		fprintf(out, "%s %s %u -> pirq %u", any ? "," : "\tIRQ lines:",
-			q->kind == GIRQ_MSIX ? "msix entry" : "msi vector", q->entry, q->pirq);
+		if (q->kind == GIRQ_INTX)
+			fprintf(out, "%s intx -> pirq %u", any ? "," : "\tIRQ lines:", q->pirq);
+		else
+			fprintf(out, "%s %s %u -> pirq %u", any ? "," : "\tIRQ lines:",
+				q->kind == GIRQ_MSIX ? "msix entry" : "msi vector", q->entry,
+				q->pirq);
 		any = true;
 	}
 	if (any)
@@ -388,23 +394,30 @@ static int cmd_rw(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
 
 /* ---- msi / msix ---- */
 
-static void irqs_drop(struct guest *g, struct pvpci_sbdf a, enum guest_irq_kind kind)
+void guest_irqs_drop(struct guest *g, struct pvpci_sbdf a, enum guest_irq_kind kind)
 {
 	size_t j = 0;
 
-	for (size_t i = 0; i < g->nirqs; i++)
-		if (!pvpci_sbdf_eq(g->irqs[i].dev, a) || g->irqs[i].kind != kind)
-			g->irqs[j++] = g->irqs[i];
+	for (size_t i = 0; i < g->nirqs; i++) {
+		struct guest_irq *q = &g->irqs[i];
+
+		if (!pvpci_sbdf_eq(q->dev, a) || (kind && q->kind != kind)) {
+			g->irqs[j++] = *q;
+			continue;
+		}
+		if (q->kind == GIRQ_INTX && g->intx_plat) /* may be closed already */
+			(void)pvpci_evtchn_close(g->intx_plat, q->port);
+	}
 	g->nirqs = j;
 }
 
 static void irqs_add(struct guest *g, struct pvpci_sbdf a, enum guest_irq_kind kind,
 		     const unsigned *pirqs, const uint16_t *entries, unsigned n)
 {
-	irqs_drop(g, a, kind);
+	guest_irqs_drop(g, a, kind);
 	for (unsigned i = 0; i < n && g->nirqs < GUEST_MAX_IRQS; i++)
 		g->irqs[g->nirqs++] = (struct guest_irq){ a, pirqs[i], entries ? entries[i] : i,
-							  kind };
+							  kind, 0 };
 }
 
 static void print_vectors(FILE *out, const char *what, struct pvpci_sbdf a,
@@ -465,7 +478,7 @@ static int cmd_msi(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
 	} else {
 		r = msix ? pvpci_pvfront_disable_msix(g->f, a) : pvpci_pvfront_disable_msi(g->f, a);
 		if (!r) {
-			irqs_drop(g, a, msix ? GIRQ_MSIX : GIRQ_MSI);
+			guest_irqs_drop(g, a, msix ? GIRQ_MSIX : GIRQ_MSI);
 			fprintf(out, "%s: %s disabled\n", argv[1], msix ? "MSI-X" : "MSI");
 		}
 	}
@@ -480,6 +493,55 @@ static int cmd_msi(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
 	return PVPCI_EXIT_OK;
 }
 
+/* ---- intx ---- */
+
+/* MSI or MSI-X enabled, as the guest reads it. */
+static bool msi_on(struct rd_ctx *c)
+{
+	unsigned msi = pvpci_cap_find(rd, c, 256, false, PCI_CAP_ID_MSI);
+	unsigned msix = pvpci_cap_find(rd, c, 256, false, PCI_CAP_ID_MSIX);
+
+	return (msi && (rd0(c, msi + 2, 2) & 1)) || (msix && (rd0(c, msix + 2, 2) & 0x8000));
+}
+
+/* The legacy PIRQ: what pciback answers to disable_msi (a no-op with MSI off), which is
+ * how Linux's pcifront learns dev->irq. */
+static int cmd_intx(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
+{
+	struct pvpci_sbdf a;
+	struct xen_pci_op op;
+	struct rd_ctx c;
+	int r;
+
+	if (argc != 2 || parse_addr(err, argv[0], argv[1], &a)) {
+		fprintf(err, "usage: pvpci guest DOMID intx BDF\n");
+		return PVPCI_EXIT_USAGE;
+	}
+	if (!g)
+		return PVPCI_EXIT_OK;
+	c = (struct rd_ctx){ g, a };
+	if (msi_on(&c)) {
+		fprintf(err, "pvpci guest intx %s: MSI or MSI-X is on: disable it first\n", argv[1]);
+		return PVPCI_EXIT_FAIL;
+	}
+	op = (struct xen_pci_op){ .cmd = XEN_PCI_OP_disable_msi, .domain = a.seg, .bus = a.bus,
+				  .devfn = PVPCI_DEVFN(a.dev, a.fn) };
+	r = pvpci_pvfront_op(g->f, &op);
+	r = r ? r : pvpci_pvfront_errno(op.err);
+	if (!r && !op.value)
+		r = -ENODEV;
+	if (!r && g->agent)
+		r = guest_bind_intx(g, a, op.value);
+	if (r) {
+		fprintf(err, "pvpci guest intx %s: %s\n", argv[1],
+			r == -ENODEV && !op.err ? "no INTx (no interrupt pin)" : op_err(r));
+		return PVPCI_EXIT_FAIL;
+	}
+	fprintf(out, "%s: INTx on pirq %u%s\n", argv[1], op.value,
+		g->agent ? "" : " (its interrupts are received while a pvpci guest watch runs)");
+	return PVPCI_EXIT_OK;
+}
+
 /* ---- Dispatch ---- */
 
 struct guest_cmd {
@@ -489,7 +551,7 @@ struct guest_cmd {
 
 static const struct guest_cmd guest_cmds[] = {
 	{ "lspci", cmd_lspci }, { "read", cmd_rw }, { "write", cmd_rw },
-	{ "msi", cmd_msi }, { "msix", cmd_msi },
+	{ "msi", cmd_msi }, { "msix", cmd_msi }, { "intx", cmd_intx },
 };
 
 bool guest_known(const char *name)

@@ -5,7 +5,8 @@
 # devices cold-plugged, the guest lists them and reads / writes through the PV policy (one
 # shot connections), then a watch agent: COMMAND and MSI-X enabled through it, an injected
 # interrupt seen by the watch, a masked one refused, a third device hot-plugged and one
-# unplugged (both seen, libxl's renumbering in pvpci list), an AER recovery, and detach
+# unplugged (both seen, libxl's renumbering in pvpci list), the legacy INTx bound and an
+# injected INTx seen, an AER recovery, and detach
 # to the last device (the watch sees the backend close and ends by itself); the backend
 # stops cleanly on SIGTERM and withdraws its device list.
 # Usage: flow.sh PVPCI DATA_DIR
@@ -64,6 +65,14 @@ start_watch web
 wait_line "$DIR/watch.log" "device added: *00:01.0"
 $P guest web write 00:00.0 4 2 0x6 || fail "COMMAND memory + bus master"
 expect_eq "$($P guest web read 00:00.0 4 2)" 0x0006 "COMMAND as the guest set it"
+out=$($P guest web intx 00:00.0) || fail "intx: $out"
+expect_match "$out" "00:00.0: INTx on pirq [0-9]*$" "intx output"
+ipirq=$(echo "$out" | sed 's/.*pirq //')
+$P inject irq 03:00.0 intx >/dev/null || fail "inject intx"
+wait_line "$DIR/watch.log" "interrupt: *00:00.0 intx (pirq $ipirq)"
+err=$($P guest web intx 00:01.0 2>&1)
+expect_eq "$?" 1 "intx of a device without a pin"
+expect_match "$err" "no INTx" "intx of a device without a pin"
 out=$($P guest web msix 00:00.0 enable 4) || fail "msix enable"
 expect_match "$out" "MSI-X enabled, 4 vectors: entry 0 -> pirq [0-9]*, .*entry 3 -> pirq" \
 	"msix enable output"
@@ -71,7 +80,11 @@ pirq2=$(echo "$out" | sed -n 's/.*entry 2 -> pirq \([0-9]*\).*/\1/p')
 out=$($P inject irq 03:00.0 msix 2) || fail "inject irq: $out"
 expect_match "$out" "delivered" "inject irq output"
 wait_line "$DIR/watch.log" "interrupt: *00:00.0 msix entry 2 (pirq $pirq2)"
-expect_match "$($P guest web lspci -v)" "IRQ lines: msix entry 0 -> pirq" "lspci -v PIRQs"
+expect_match "$($P guest web lspci -v)" "IRQ lines: intx -> pirq [0-9]*, msix entry 0 -> pirq" \
+	"lspci -v PIRQs"
+err=$($P guest web intx 00:00.0 2>&1)
+expect_eq "$?" 1 "intx while MSI-X is on"
+expect_match "$err" "disable it first" "intx while MSI-X is on"
 err=$($P inject irq 04:00.0 msix 0 2>&1)
 expect_eq "$?" 1 "interrupt of a device with MSI-X off"
 expect_match "$err" "not delivered" "masked interrupt message"
