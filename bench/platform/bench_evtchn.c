@@ -4,14 +4,15 @@
  * (notify, the other side wakes and notifies back), measured beside two baselines in the
  * same run: a shared-word spin ping-pong (the floor: one cache line each way) and a plain
  * eventfd ping-pong (blocking reads: the sleeping-wake-up cost).
- *   back-to-back: both sides poll (spin, never sleep), round trips one after the other;
- *     `runs` batches of `iters` round trips, median (and min) of the batch means.
+ *   back-to-back: round trips one after the other, the waiting side polling (evtchn:
+ *     spin, never sleep; eventfd: blocking read); `samples` timings of `batch` round
+ *     trips each, median (and min) of the per-round-trip means. Short batches keep the
+ *     median clear of preemption on a busy machine.
  *   from idle: the initiator pauses 100 us before each round trip, so the peer is asleep
- *     on its fd (blocked in read() for eventfd); each round trip is timed on its own,
- *     median (and min) of `runs` x iters/100 samples.
+ *     on its fd (blocked in read() for eventfd); each round trip is timed on its own.
  * A host daemon runs in a third process (it is not on the notification path). The two
  * processes are pinned to CPUs 0 and 1 when there are two.
- * Usage: bench_evtchn [runs [iters]] (default 31 batches of 20000).
+ * Usage: bench_evtchn [samples [batch]] (default 3001 samples, batches of 100).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +32,6 @@
 
 #include "pvpci/platform.h"
 
-#define MAX_RUNS 101
 #define IDLE_GAP_NS 100000
 
 struct shared {
@@ -76,12 +76,11 @@ static inline void relax(void)
 
 /* ---- baseline 1: shared-word spin --------------------------------------------------- */
 
-static struct result bench_spin(int runs, int iters)
+static struct result bench_spin(int samples, int batch, double *v)
 {
 	struct shared *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	uint64_t total = (uint64_t)runs * (uint64_t)iters + (uint64_t)iters;
-	double v[MAX_RUNS];
+	uint64_t total = (uint64_t)(samples + 1) * (uint64_t)batch;
 
 	atomic_store(&s->ping, 0);
 	atomic_store(&s->pong, 0);
@@ -90,30 +89,28 @@ static struct result bench_spin(int runs, int iters)
 		pin(1);
 		for (uint64_t i = 1; i <= total; i++) {
 			while (atomic_load_explicit(&s->ping, memory_order_acquire) != i)
-				relax();
+				; /* no pause: the tightest loop is the floor */
 			atomic_store_explicit(&s->pong, i, memory_order_release);
 		}
 		_exit(0);
 	}
 	pin(0);
 	uint64_t i = 0;
-	for (int r = -1; r < runs; r++) { /* run -1 warms up */
+	for (int r = -1; r < samples; r++) { /* sample -1 warms up */
 		uint64_t t0 = pvpci_now_ns();
-		for (int k = 0; k < iters; k++) {
+		for (int k = 0; k < batch; k++) {
 			i++;
 			atomic_store_explicit(&s->ping, i, memory_order_release);
 			while (atomic_load_explicit(&s->pong, memory_order_acquire) != i)
-				relax();
+				;
 		}
 		if (r >= 0)
-			v[r] = (double)(pvpci_now_ns() - t0) / iters;
+			v[r] = (double)(pvpci_now_ns() - t0) / batch;
 	}
 	waitpid(pid, NULL, 0);
 	munmap(s, sizeof(*s));
-	return summarize("shared-word spin (floor)", v, runs);
+	return summarize("shared-word spin (floor)", v, samples);
 }
-
-/* ---- baseline 2: eventfd ping-pong -------------------------------------------------- */
 
 static void pause_ns(long ns)
 {
@@ -121,34 +118,38 @@ static void pause_ns(long ns)
 	nanosleep(&ts, NULL);
 }
 
-static struct result bench_eventfd(int runs, int iters, double *v)
+/* batch round trips per sample; idle: batch 1 after a pause. */
+static struct result bench_eventfd(const char *name, bool idle, int samples, int batch,
+				   double *v)
 {
 	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC);
-	int n = runs * iters;
+	long total = (long)(samples + 1) * batch;
 	uint64_t one = 1, x;
 
 	pid_t pid = fork();
 	if (pid == 0) {
 		pin(1);
-		for (int i = 0; i < n + 1; i++) {
+		for (long i = 0; i < total; i++) {
 			if (read(a, &x, 8) != 8 || write(b, &one, 8) != 8)
 				_exit(1);
 		}
 		_exit(0);
 	}
 	pin(0);
-	for (int i = -1; i < n; i++) { /* -1 warms up */
-		pause_ns(IDLE_GAP_NS);
+	for (int r = -1; r < samples; r++) { /* -1 warms up */
+		if (idle)
+			pause_ns(IDLE_GAP_NS);
 		uint64_t t0 = pvpci_now_ns();
-		if (write(a, &one, 8) != 8 || read(b, &x, 8) != 8)
-			break;
-		if (i >= 0)
-			v[i] = (double)(pvpci_now_ns() - t0);
+		for (int k = 0; k < batch; k++)
+			if (write(a, &one, 8) != 8 || read(b, &x, 8) != 8)
+				break;
+		if (r >= 0)
+			v[r] = (double)(pvpci_now_ns() - t0) / batch;
 	}
 	waitpid(pid, NULL, 0);
 	close(a);
 	close(b);
-	return summarize("eventfd ping-pong, from idle (blocking read)", v, n);
+	return summarize(name, v, samples);
 }
 
 /* ---- the local platform ------------------------------------------------------------- */
@@ -232,31 +233,29 @@ static void echo(const struct env *e, unsigned domid, uint64_t spin, int fd, lon
 	_exit(0);
 }
 
-/* Round trips from the backend side: batches back to back, or one by one after a
- * pause (idle); v gets batch means or samples. */
-static int evtchn_rounds(struct pvpci_platform *p, int port, bool idle, int runs, int iters,
-			 double *v)
+/* Round trips from the backend side: samples of batch round trips (idle: after a
+ * pause); v gets the per-round-trip means. */
+static int evtchn_rounds(struct pvpci_platform *p, int port, bool idle, int samples,
+			 int batch, double *v)
 {
-	int n = idle ? runs * iters : runs;
-
-	for (int r = -1; r < n; r++) {
+	for (int r = -1; r < samples; r++) {
 		if (idle)
 			pause_ns(IDLE_GAP_NS);
 		uint64_t t0 = pvpci_now_ns();
-		for (int k = 0; k < (idle ? 1 : iters); k++) {
+		for (int k = 0; k < batch; k++) {
 			pvpci_evtchn_notify(p, (unsigned)port);
 			if (pvpci_evtchn_wait(p, 10000) != port)
 				return -1;
 			pvpci_evtchn_eoi(p, (unsigned)port, false);
 		}
 		if (r >= 0)
-			v[r] = (double)(pvpci_now_ns() - t0) / (idle ? 1 : iters);
+			v[r] = (double)(pvpci_now_ns() - t0) / batch;
 	}
-	return n;
+	return samples;
 }
 
 static struct result bench_evtchn(const struct env *e, unsigned domid, const char *name,
-				  bool idle, int runs, int iters, double *v,
+				  bool idle, int samples, int batch, double *v,
 				  struct pvpci_evtchn_stats *st)
 {
 	struct result res = { name, -1, -1 };
@@ -266,7 +265,7 @@ static struct result bench_evtchn(const struct env *e, unsigned domid, const cha
 	if (pipe(fds) < 0)
 		return res;
 	/* round trips the peer answers: the measured ones and the warm-up */
-	long total = idle ? (long)runs * iters + 1 : (long)(runs + 1) * iters;
+	long total = (long)(samples + 1) * batch;
 	pid_t pid = fork();
 	if (pid == 0)
 		echo(e, domid, spin, fds[1], total);
@@ -277,7 +276,7 @@ static struct result bench_evtchn(const struct env *e, unsigned domid, const cha
 	if (p && poll(&pfd, 1, 5000) == 1 && read(fds[0], &rport, sizeof(rport)) == sizeof(rport))
 		port = pvpci_evtchn_bind_interdomain(p, domid, (unsigned)rport);
 	if (port > 0)
-		n = evtchn_rounds(p, port, idle, runs, iters, v);
+		n = evtchn_rounds(p, port, idle, samples, batch, v);
 	if (n > 0) {
 		res = summarize(name, v, n);
 		pvpci_evtchn_get_stats(p, st);
@@ -298,18 +297,19 @@ static void print(const struct result *r, double floor)
 
 int main(int argc, char **argv)
 {
-	int runs = argc > 1 ? atoi(argv[1]) : 31;
-	int iters = argc > 2 ? atoi(argv[2]) : 20000;
+	int samples = argc > 1 ? atoi(argv[1]) : 3001;
+	int batch = argc > 2 ? atoi(argv[2]) : 100;
 	struct env e;
 	unsigned d1, d2;
 	struct pvpci_evtchn_stats sb, si;
 
-	if (runs < 1 || runs > MAX_RUNS || iters < 20) {
-		fprintf(stderr, "usage: bench_evtchn [runs (1-%d) [iters (>= 20)]]\n", MAX_RUNS);
+	if (samples < 1 || samples > 1000000 || batch < 1 || batch > 1000000) {
+		fprintf(stderr, "usage: bench_evtchn [samples [batch]]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (host_start(&e) < 0) {
+	double *v = calloc((size_t)samples, sizeof(double));
+	if (!v || host_start(&e) < 0) {
 		fprintf(stderr, "bench_evtchn: cannot start a host\n");
 		return 1;
 	}
@@ -320,30 +320,25 @@ int main(int argc, char **argv)
 		host_stop(&e);
 		return 1;
 	}
-	int idle_iters = iters / 100 > 0 ? iters / 100 : 1;
-	double *v = calloc((size_t)runs * (size_t)idle_iters + MAX_RUNS, sizeof(double));
-	if (!v)
-		return 1;
-	struct result spin = bench_spin(runs, iters);
-	struct result b2b = bench_evtchn(&e, d1, "evtchn back-to-back (peer polling)", false,
-					 runs, iters, v, &sb);
-	struct result efd = bench_eventfd(runs, idle_iters, v);
-	struct result idle = bench_evtchn(&e, d2, "evtchn from idle (peer sleeping)", true, runs,
-					  idle_iters, v, &si);
+	struct result r[5];
+	r[0] = bench_spin(samples, batch, v);
+	r[1] = bench_evtchn(&e, d1, "evtchn back-to-back (peer polling)", false, samples,
+			    batch, v, &sb);
+	r[2] = bench_eventfd("eventfd ping-pong, back-to-back", false, samples, batch, v);
+	r[3] = bench_eventfd("eventfd ping-pong, from idle", true, samples, 1, v);
+	r[4] = bench_evtchn(&e, d2, "evtchn from idle (peer sleeping)", true, samples, 1, v,
+			    &si);
 	free(v);
 	pvpci_platform_close(d0);
 	host_stop(&e);
 
-	printf("event-channel round trip between two processes, ns: back-to-back = median / "
-	       "min of %d batch means of %d round trips; from idle = median / min of %d "
-	       "single round trips, each after a %d us pause\n",
-	       runs, iters, runs * idle_iters, IDLE_GAP_NS / 1000);
+	printf("round trip between two processes, ns per round trip: median / min of %d "
+	       "samples (back-to-back: %d round trips per sample; from idle: one, after a "
+	       "%d us pause)\n", samples, batch, IDLE_GAP_NS / 1000);
 	printf("  %-44s %10s %10s %8s\n", "workload", "median", "min", "x floor");
-	print(&spin, spin.median);
-	print(&b2b, spin.median);
-	print(&efd, spin.median);
-	print(&idle, spin.median);
-	printf("idle: evtchn / eventfd = %.2f\n", idle.median / efd.median);
+	for (int i = 0; i < 5; i++)
+		print(&r[i], r[0].median);
+	printf("from idle: evtchn / eventfd = %.2f\n", r[4].median / r[3].median);
 	printf("back-to-back notifies that made a system call: %llu of %llu\n",
 	       (unsigned long long)sb.notify_wakeups, (unsigned long long)sb.notify);
 	printf("from-idle notifies that woke the peer: %llu of %llu; wake-ups: %llu "
@@ -351,6 +346,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)si.notify, (unsigned long long)si.wakeups,
 	       (unsigned long long)si.wakeups_spurious);
 	printf("target: back-to-back within 2x of the floor: %s (%.2fx)\n",
-	       b2b.median <= 2 * spin.median ? "met" : "NOT met", b2b.median / spin.median);
-	return b2b.median > 0 && idle.median > 0 ? 0 : 1;
+	       r[1].median <= 2 * r[0].median ? "met" : "NOT met", r[1].median / r[0].median);
+	return r[1].median > 0 && r[4].median > 0 ? 0 : 1;
 }
