@@ -11,11 +11,13 @@
  *     line each way), and a UNIX-socket (SOCK_SEQPACKET) request / response of 548
  *     bytes each way, the server blocking in recv as a daemon would;
  *   back-to-back: one guest, ops one after the other: median (and min) of `runs` batch
- *     means, and p50 / p99 of individually timed ops;
+ *     means (short batches, so that most are clear of preemption by other processes),
+ *     and p50 / p99 of individually timed ops; with 2 guests connected, then with 64
+ *     (the backend looks at every guest's channel on each turn);
  *   from idle: one op after 1 ms of quiet (the backend's spin has expired: it sleeps);
  *   throughput with 1, 8 and 64 guests, every guest back-to-back for 0.5 s;
  *   a quiet guest (an op every 100 us) alone, then while another guest floods: p50 / p99.
- * Usage: bench_protocol [runs [batch [guests]]] (default 31 batches of 20000 ops, 64
+ * Usage: bench_protocol [runs [batch [guests]]] (default 501 batches of 200 ops, 64
  * guests connected; the throughput rows need as many).
  */
 #include <errno.h>
@@ -46,7 +48,7 @@
 #define PVPCI_BENCH_DATA "tests/data"
 #endif
 #define MAX_GUESTS 64
-#define MAX_RUNS 101
+#define MAX_RUNS 2001
 #define MAX_SAMPLES 200000
 #define OP_SIZE 548
 
@@ -109,7 +111,7 @@ static void *spin_peer(void *p)
 	pin(0);
 	for (uint64_t i = 1; i <= s->total; i++) {
 		while (atomic_load_explicit(&s->ping, memory_order_acquire) != i)
-			relax();
+			; /* no pause: the tightest loop is the floor */
 		atomic_store_explicit(&s->pong, i, memory_order_release);
 	}
 	return NULL;
@@ -133,7 +135,7 @@ static double bench_spin(int runs, int batch, double *minv)
 			i++;
 			atomic_store_explicit(&s.ping, i, memory_order_release);
 			while (atomic_load_explicit(&s.pong, memory_order_acquire) != i)
-				relax();
+				;
 		}
 		if (r >= 0)
 			v[r] = (double)(pvpci_now_ns() - t0) / batch;
@@ -146,6 +148,7 @@ static double bench_spin(int runs, int batch, double *minv)
 struct sock_arg {
 	int fd;
 	long n;
+	int cpu;
 };
 
 static void *sock_server(void *p)
@@ -153,7 +156,7 @@ static void *sock_server(void *p)
 	struct sock_arg *a = p;
 	char buf[OP_SIZE];
 
-	pin(0);
+	pin(a->cpu);
 	for (long i = 0; i < a->n; i++)
 		if (recv(a->fd, buf, sizeof(buf), 0) != OP_SIZE ||
 		    send(a->fd, buf, sizeof(buf), 0) != OP_SIZE)
@@ -161,7 +164,8 @@ static void *sock_server(void *p)
 	return NULL;
 }
 
-static double bench_socket(int runs, int batch, double *minv)
+/* The server thread on server_cpu, the client on CPU 1. */
+static double bench_socket(int runs, int batch, int server_cpu, double *minv)
 {
 	int sv[2];
 	char buf[OP_SIZE] = { 0 };
@@ -172,7 +176,7 @@ static double bench_socket(int runs, int batch, double *minv)
 	batch = batch / 10 ? batch / 10 : 1; /* each round trip costs microseconds */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
 		die("socketpair", errno);
-	a = (struct sock_arg){ sv[1], (long)(runs + 1) * batch };
+	a = (struct sock_arg){ sv[1], (long)(runs + 1) * batch, server_cpu };
 	pthread_create(&t, NULL, sock_server, &a);
 	pin(1);
 	for (int r = -1; r < runs; r++) {
@@ -499,51 +503,85 @@ static void quiet_vs_flood(struct env *e, int n, double r[4], double *flood_rate
 	*flood_rate = (double)e->g[1].ops * 1e9 / (double)(pvpci_now_ns() - t0);
 }
 
+struct figures {
+	double spin, spin_min, sock, sock_min, sock1, sock1_min;
+	double med, minv, p50, p99;         /* back-to-back, 2 guests connected */
+	double med64, min64, p50_64, p99_64; /* back-to-back, all guests connected */
+	double ip50, ip99, q[4], frate, tp[3];
+};
+
+static const unsigned counts[3] = { 1, 8, 64 };
+
+static void print_figures(const struct figures *f, unsigned guests)
+{
+	printf("PV protocol round trip: conf_read of a model device, guest threads on CPU 1, "
+	       "backend thread on CPU 0\n");
+	printf("%-58s %10s %10s\n", "", "median ns", "min ns");
+	printf("%-58s %10.0f %10.0f\n", "shared-word spin ping-pong (floor)", f->spin,
+	       f->spin_min);
+	printf("%-58s %10.0f %10.0f\n", "UNIX socket req/resp, 548 bytes, server on CPU 0",
+	       f->sock, f->sock_min);
+	printf("%-58s %10.0f %10.0f\n", "UNIX socket req/resp, 548 bytes, both on CPU 1",
+	       f->sock1, f->sock1_min);
+	printf("%-58s %10.0f %10.0f\n", "conf_read back-to-back, 2 guests (batch means)", f->med,
+	       f->minv);
+	printf("conf_read back-to-back, %-2u guests connected (batch means)  %10.0f %10.0f\n",
+	       guests, f->med64, f->min64);
+	printf("%-58s %10s %10s\n", "", "p50 ns", "p99 ns");
+	printf("%-58s %10.0f %10.0f\n", "conf_read back-to-back, 2 guests (each op timed)", f->p50,
+	       f->p99);
+	printf("conf_read back-to-back, %-2u guests connected (each op timed) %9.0f %10.0f\n",
+	       guests, f->p50_64, f->p99_64);
+	printf("%-58s %10.0f %10.0f\n", "conf_read from idle (1 ms apart)", f->ip50, f->ip99);
+	printf("%-58s %10.0f %10.0f\n", "quiet guest (op every 100 us), alone", f->q[0], f->q[1]);
+	printf("%-58s %10.0f %10.0f\n", "quiet guest, another guest flooding", f->q[2], f->q[3]);
+	printf("socket (server CPU 0 / CPU 1) / back-to-back: %.1fx / %.1fx\n", f->sock / f->med,
+	       f->sock1 / f->med);
+	printf("quiet guest p99 under flood / alone: %.2fx (the flooder did %.0f ops/s "
+	       "meanwhile)\n", f->q[3] / f->q[1], f->frate);
+	printf("throughput, every guest back-to-back for 0.5 s (guests share CPU 1):\n");
+	for (int i = 0; i < 3; i++)
+		if (f->tp[i] > 0)
+			printf("  %2u guest%s %12.0f ops/s\n", counts[i], counts[i] > 1 ? "s" : " ",
+			       f->tp[i]);
+}
+
 int main(int argc, char **argv)
 {
-	int runs = argc > 1 ? atoi(argv[1]) : 31, batch = argc > 2 ? atoi(argv[2]) : 20000;
+	int runs = argc > 1 ? atoi(argv[1]) : 501, batch = argc > 2 ? atoi(argv[2]) : 200;
 	int guests = argc > 3 ? atoi(argv[3]) : MAX_GUESTS;
 	static struct env e;
-	double spin, spin_min, sock, sock_min, med, minv, p50, p99, ip50, ip99, q[4], frate;
-	double tp[3];
-	const unsigned counts[3] = { 1, 8, 64 };
+	struct figures f = { 0 };
 	int r;
 
-	if (runs < 3 || runs > MAX_RUNS || batch < 100 || guests < 2 || guests > MAX_GUESTS) {
-		fprintf(stderr, "usage: bench_protocol [runs (3..%d) [batch (>= 100) [guests "
+	if (runs < 3 || runs > MAX_RUNS || batch < 10 || guests < 2 || guests > MAX_GUESTS) {
+		fprintf(stderr, "usage: bench_protocol [runs (3..%d) [batch (>= 10) [guests "
 				"(2..%d)]]]\n", MAX_RUNS, MAX_GUESTS);
 		return 2;
 	}
 	prctl(PR_SET_TIMERSLACK, 1UL);
-	spin = bench_spin(runs, batch, &spin_min);
-	sock = bench_socket(runs, batch, &sock_min);
+	f.spin = bench_spin(runs, batch, &f.spin_min);
+	f.sock = bench_socket(runs, batch, 0, &f.sock_min);
+	f.sock1 = bench_socket(runs, batch, 1, &f.sock1_min);
+	/* phase 1: two guests (the measured one and a flooder) */
+	if ((r = host_start(&e)))
+		die("host", r);
+	setup(&e, 2);
+	bench_b2b(&e.g[0], runs, batch, &f.med, &f.minv, &f.p50, &f.p99);
+	paced(&e.g[0], 2000, 1000000, &f.ip50, &f.ip99);
+	quiet_vs_flood(&e, 5000, f.q, &f.frate);
+	teardown(&e);
+	host_stop(&e);
+	/* phase 2: many guests connected */
+	memset(&e, 0, sizeof(e));
 	if ((r = host_start(&e)))
 		die("host", r);
 	setup(&e, (unsigned)guests);
-	bench_b2b(&e.g[0], runs, batch, &med, &minv, &p50, &p99);
-	paced(&e.g[0], 2000, 1000000, &ip50, &ip99);
-	quiet_vs_flood(&e, 5000, q, &frate);
+	bench_b2b(&e.g[0], runs, batch, &f.med64, &f.min64, &f.p50_64, &f.p99_64);
 	for (int i = 0; i < 3; i++)
-		tp[i] = counts[i] <= e.n ? throughput(&e, counts[i], 500) : 0;
+		f.tp[i] = counts[i] <= e.n ? throughput(&e, counts[i], 500) : 0;
 	teardown(&e);
 	host_stop(&e);
-
-	printf("PV protocol round trip (conf_read of a model device, guest thread on CPU 1, "
-	       "backend thread on CPU 0)\n");
-	printf("%-58s %10s %10s\n", "", "median ns", "min ns");
-	printf("%-58s %10.0f %10.0f\n", "shared-word spin ping-pong (floor)", spin, spin_min);
-	printf("%-58s %10.0f %10.0f\n", "UNIX socket request/response, 548 bytes", sock,
-	       sock_min);
-	printf("%-58s %10.0f %10.0f\n", "conf_read back-to-back (batch means)", med, minv);
-	printf("%-58s %10s %10s\n", "", "p50 ns", "p99 ns");
-	printf("%-58s %10.0f %10.0f\n", "conf_read back-to-back (each op timed)", p50, p99);
-	printf("%-58s %10.0f %10.0f\n", "conf_read from idle (1 ms apart)", ip50, ip99);
-	printf("%-58s %10.0f %10.0f\n", "quiet guest (op every 100 us), alone", q[0], q[1]);
-	printf("%-58s %10.0f %10.0f\n", "quiet guest, another guest flooding", q[2], q[3]);
-	printf("socket / back-to-back: %.1fx; quiet p99 under flood / alone: %.2fx "
-	       "(flooder: %.0f ops/s meanwhile)\n", sock / med, q[3] / q[1], frate);
-	printf("throughput, every guest back-to-back for 0.5 s (guests share CPU 1):\n");
-	for (int i = 0; i < 3; i++)
-		printf("  %2u guest%s %12.0f ops/s\n", counts[i], counts[i] > 1 ? "s" : " ", tp[i]);
+	print_figures(&f, (unsigned)guests);
 	return 0;
 }
