@@ -136,9 +136,9 @@ int pvpci_vpci_for_each_dev(struct pvpci_vpci_domain *d, pvpci_vpci_dev_fn fn, v
 
 /* ---- Entry points (guest accesses) ---- */
 
-/* Config access by guest SBDF: size 1, 2 or 4, aligned, reg + size <= 4096, else -EINVAL
- * (a read then gives all-ones). An address without a device reads all-ones and drops
- * writes (returns 0). */
+/* Config access by guest SBDF: size 1, 2 or 4, aligned, reg + size <= 4096, else -EINVAL.
+ * A failed read gives all-ones (~0). An address without a device reads all-ones of the
+ * access's width and drops writes (returns 0). */
 int pvpci_vpci_cfg_read(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest, unsigned reg,
 			unsigned size, uint32_t *val);
 int pvpci_vpci_cfg_write(struct pvpci_vpci_domain *d, struct pvpci_sbdf guest, unsigned reg,
