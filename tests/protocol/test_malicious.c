@@ -125,7 +125,7 @@ static struct pvpci_backend_dev_info nic_info(struct ctx *c)
 struct flipper {
 	struct xen_pci_sharedinfo *sh;
 	volatile bool stop;
-	unsigned long flips;
+	unsigned long flips; /* atomic */
 };
 
 static void *flip(void *arg)
@@ -143,7 +143,7 @@ static void *flip(void *arg)
 		__atomic_store_n(&f->sh->op.offset, (int32_t)((x >> 4) & 0x1fff) - 8, __ATOMIC_RELAXED);
 		__atomic_store_n(&f->sh->op.size, (int32_t)((x >> 20) % 6), __ATOMIC_RELAXED);
 		__atomic_store_n(&f->sh->op.devfn, (x >> 24) & 1 ? 0 : 8, __ATOMIC_RELAXED);
-		f->flips++;
+		__atomic_fetch_add(&f->flips, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -159,6 +159,8 @@ static void op_fields_changed_while_the_backend_works(void **state)
 	memory_on(&c);
 	f.sh = c.evil.sh;
 	assert_int_equal(pthread_create(&t, NULL, flip, &f), 0);
+	while (__atomic_load_n(&f.flips, __ATOMIC_RELAXED) < 1000) /* racing for real */
+		ph_sleep_ms(1);
 	for (int i = 0; i < 3000; i++) {
 		__atomic_fetch_or(&c.evil.sh->flags, XEN_PCIF_active, __ATOMIC_SEQ_CST);
 		(void)pvpci_evtchn_notify(c.ep, c.evil.port);
@@ -510,19 +512,21 @@ static void closes_with_error(struct ctx *c, const char *what)
 	}
 }
 
-/* Publish with one node replaced (val NULL: removed). */
+/* The three nodes with one replaced (val NULL: left out), then Initialised. */
 static void publish_with(struct ctx *c, const char *node, const char *val)
 {
-	char path[128];
+	char ref[16], port[16];
+	const char *nodes[3] = { "pci-op-ref", "event-channel", "magic" };
+	const char *vals[3] = { ref, port, XEN_PCI_MAGIC };
 
-	assert_int_equal(ph_rawfe_publish(&c->evil), 0);
-	if (val) {
-		assert_int_equal(ph_rawfe_node(&c->evil, node, val), 0);
-	} else {
-		snprintf(path, sizeof(path), "/local/domain/%u/device/pci/0/%s", c->evil_id, node);
-		assert_int_equal(ph_xs_rm(c->e->xs, path), 0);
+	snprintf(ref, sizeof(ref), "%u", c->evil.gref);
+	snprintf(port, sizeof(port), "%u", c->evil.port);
+	for (int i = 0; i < 3; i++) {
+		const char *v = strcmp(nodes[i], node) == 0 ? val : vals[i];
+
+		if (v)
+			assert_int_equal(ph_rawfe_node(&c->evil, nodes[i], v), 0);
 	}
-	/* the backend reads the nodes when the frontend says Initialised: say it again */
 	assert_int_equal(ph_rawfe_node(&c->evil, "state", "3"), 0);
 }
 
