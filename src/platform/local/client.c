@@ -112,6 +112,7 @@ static void region_free(struct lp_client *c, struct lp_region *r)
 	munmap(r->map, EVR_SIZE);
 	close(r->rx);
 	close(r->tx);
+	close(r->spare);
 	free(r);
 }
 
@@ -146,7 +147,8 @@ static struct lp_region *region_get(struct lp_client *c, const struct lp_sync_po
 	r->peer_side = e->side ^ 1u;
 	r->rx = fds[1];
 	r->tx = fds[2];
-	fds[1] = fds[2] = -1;
+	r->spare = fds[3];
+	fds[1] = fds[2] = fds[3] = -1;
 	r->next = c->regions;
 	c->regions = r;
 	return r;
@@ -182,8 +184,8 @@ static void port_apply(struct lp_client *c, const struct lp_sync_port *e, int *f
 	}
 	if (pt->reg && pt->reg != &c->home)
 		pt->reg->refs--;
-	if (e->state == PVPCI_EVTCHN_CLOSED || pt->state != e->state || pt->reg != reg)
-		lp_port_forget(c, e->port);
+	if (e->state == PVPCI_EVTCHN_CLOSED)
+		lp_port_forget(c, e->port); /* an unbound port keeps its pending event */
 	pt->state = (uint8_t)e->state;
 	pt->rdom = e->rdom;
 	pt->rport = e->rport;
@@ -212,13 +214,13 @@ static int sync_once(struct lp_client *c, bool *more)
 		return -EPROTO;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		int none[3] = { -1, -1, -1 };
+		int none[4] = { -1, -1, -1, -1 };
 		int *f = none;
 		if (e[i].has_fds) {
-			if (used + 3 > nfds)
+			if (used + 4 > nfds)
 				break;
 			f = fds + used;
-			used += 3;
+			used += 4;
 		}
 		if (e[i].port && e[i].port < c->max_ports)
 			port_apply(c, &e[i], f);
@@ -346,7 +348,7 @@ static int lp_open(struct pvpci_platform *p, const struct pvpci_platform_config 
 		return -ENOMEM;
 	c->p = p;
 	c->log = pvpci_platform_log(p);
-	c->sock = c->epfd = c->home.rx = c->home.tx = -1;
+	c->sock = c->epfd = c->home.rx = c->home.tx = c->home.spare = -1;
 	c->spin_ns = cfg->spin_ns ? cfg->spin_ns : 20000;
 	pvpci_platform_set_priv(p, c);
 	r = cfg->run_dir ? (snprintf(dir, sizeof(dir), "%s", cfg->run_dir) < (int)sizeof(dir)

@@ -18,8 +18,9 @@ struct lp_region {
 	struct evr *map;
 	unsigned side;        /* where this handle receives */
 	unsigned peer_side;   /* where the peer receives */
-	int rx;               /* this handle's wake-up socket (in epfd) */
-	int tx;               /* the peer's wake-up socket (-1 for home) */
+	int rx;               /* read end of this handle's wake-up pipe (in epfd) */
+	int tx;               /* write end of the peer's wake-up pipe (-1 for home) */
+	int spare;            /* a read end of the peer's pipe: tx never gets EPIPE */
 	struct lp_region *next;
 };
 

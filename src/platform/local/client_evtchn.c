@@ -97,9 +97,10 @@ static void harvest(struct lp_client *c, struct lp_region *reg)
 	}
 }
 
-/* Take one wake-up byte from each socket epoll reported (a sender only sends after it
- * cleared `sleeping`, so there is normally one; a leftover makes one spurious wake-up);
- * a readable daemon socket means it hung up. */
+/* Take the wake-up bytes from each pipe epoll reported (a sender only writes after it
+ * cleared `sleeping`, so there is normally one); a pipe at end of file (its writers
+ * gone: the region is about to be dropped) leaves the epoll set; a readable daemon
+ * socket means it hung up. */
 static void drain(struct lp_client *c, const struct epoll_event *ev, int n)
 {
 	char buf[64];
@@ -110,7 +111,8 @@ static void drain(struct lp_client *c, const struct epoll_event *ev, int n)
 				lp_mark_dead(c);
 			continue;
 		}
-		(void)!recv(ev[i].data.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (read(ev[i].data.fd, buf, sizeof(buf)) == 0)
+			epoll_ctl(c->epfd, EPOLL_CTL_DEL, ev[i].data.fd, NULL);
 	}
 }
 
@@ -167,14 +169,19 @@ int lp_evtchn_pending(struct pvpci_platform *p)
 	}
 	if (c->dead)
 		return -ESHUTDOWN;
-	if (atomic_load_explicit(&c->home.map->side[0].ctl, memory_order_relaxed) != c->ctl_seen) {
-		int r = lp_sync_if_due(c);
-		if (r < 0)
-			return r;
-	}
+	/* harvest before syncing: an event a peer raised just before it closed belongs to
+	 * the binding it was raised on, and stays pending (as in Xen) */
+	uint32_t ctl = atomic_load(&c->home.map->side[0].ctl);
 	harvest(c, &c->home);
 	for (struct lp_region *r = c->regions; r; r = r->next)
 		harvest(c, r);
+	if (ctl != c->ctl_seen) {
+		int r = lp_sync_if_due(c);
+		if (r < 0)
+			return r;
+		for (struct lp_region *g = c->regions; g; g = g->next)
+			harvest(c, g); /* regions the sync brought */
+	}
 	int port = take_port(c);
 	if (port < 0 && woke)
 		c->stats.wakeups_spurious++;

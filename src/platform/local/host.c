@@ -69,6 +69,8 @@ static void conn_free(struct hconn *c)
 		munmap(c->home, EVR_SIZE);
 	if (c->home_tx >= 0)
 		close(c->home_tx);
+	if (c->home_spare >= 0)
+		close(c->home_spare);
 	free(c->maps);
 	free(c);
 }
@@ -90,7 +92,7 @@ static void accept_conn(struct pvpci_host *h, struct hdom *d)
 	c->src.obj = c;
 	c->fd = fd;
 	c->dom = d;
-	c->home_fd = c->home_tx = -1;
+	c->home_fd = c->home_tx = c->home_spare = -1;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &c->src };
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		close(fd);
@@ -114,7 +116,7 @@ static int op_hello(struct pvpci_host *h, struct hconn *c, const struct lp_req *
 	int fd = lp_new_page_memfd("pvpci-home");
 	if (fd < 0)
 		return fd;
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0) {
+	if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) < 0) {
 		close(fd);
 		return -errno;
 	}
@@ -127,6 +129,7 @@ static int op_hello(struct pvpci_host *h, struct hconn *c, const struct lp_req *
 		return -ENOMEM;
 	}
 	c->home_tx = sp[1];
+	c->home_spare = fcntl(sp[0], F_DUPFD_CLOEXEC, 0);
 	c->hello = true;
 	o->rsp.u[0] = c->dom->domid;
 	o->rsp.u[1] = h->max_ports;

@@ -77,7 +77,8 @@ struct hconn {
 	bool dead;
 	int home_fd;           /* memfd */
 	struct evr *home;
-	int home_rx, home_tx;  /* rx goes to the client at hello */
+	int home_tx;           /* write end of the home pipe (O_NONBLOCK) */
+	int home_spare;        /* a read end kept open: writes never raise SIGPIPE */
 	uint64_t dirty[EVR_WORDS]; /* ports to report at the next sync */
 	struct hmap *maps;
 	unsigned nmaps, cap_maps;
@@ -90,7 +91,8 @@ struct hregion {
 	uint32_t id;
 	struct hconn *c[2];
 	int memfd;
-	int rx[2], tx[2];      /* side s: rx[s] for c[s], tx[s] for the other */
+	int pipe[2][2];        /* side s: pipe[s][0] read by c[s], pipe[s][1] written by
+				* the other (who also gets a spare pipe[s][0]) */
 	struct hregion *next;
 };
 

@@ -9,6 +9,7 @@
  * others through the dirty bits the sync request reports.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -87,7 +88,7 @@ static struct hregion *region_get(struct pvpci_host *h, struct hconn *a, struct 
 	int fd = lp_new_page_memfd("pvpci-evtchn");
 	bool ok = g && fd >= 0;
 	for (int s = 0; s < 2 && ok; s++)
-		ok = socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp[s]) == 0;
+		ok = pipe2(sp[s], O_NONBLOCK | O_CLOEXEC) == 0;
 	if (!ok) {
 		free(g);
 		if (fd >= 0)
@@ -102,10 +103,7 @@ static struct hregion *region_get(struct pvpci_host *h, struct hconn *a, struct 
 	g->c[0] = a;
 	g->c[1] = b;
 	g->memfd = fd;
-	for (int s = 0; s < 2; s++) {
-		g->rx[s] = sp[s][0];
-		g->tx[s] = sp[s][1];
-	}
+	memcpy(g->pipe, sp, sizeof(sp));
 	g->next = h->regions;
 	h->regions = g;
 	return g;
@@ -169,7 +167,7 @@ int host_evt_status(struct pvpci_host *h, struct hconn *c, unsigned domid, unsig
 	return 0;
 }
 
-/* One sync entry for port; adds 3 fds when it goes through a region. */
+/* One sync entry for port; adds 4 fds when it goes through a region. */
 static int sync_entry(struct hconn *c, unsigned port, struct lp_sync_port *e, int *fds,
 		      unsigned *nfds)
 {
@@ -187,17 +185,18 @@ static int sync_entry(struct hconn *c, unsigned port, struct lp_sync_port *e, in
 		return 0;
 	const struct hregion *g = pt->reg;
 	unsigned s = g->c[0] == c ? 0 : 1;
-	int f[3] = { dup(g->memfd), dup(g->rx[s]), dup(g->tx[s ^ 1]) };
-	if (f[0] < 0 || f[1] < 0 || f[2] < 0) {
+	int f[4] = { dup(g->memfd), dup(g->pipe[s][0]), dup(g->pipe[s ^ 1][1]),
+		     dup(g->pipe[s ^ 1][0]) };
+	if (f[0] < 0 || f[1] < 0 || f[2] < 0 || f[3] < 0) {
 		int e2 = errno;
-		lp_close_fds(f, 3);
+		lp_close_fds(f, 4);
 		return -e2;
 	}
 	e->region = g->id;
 	e->side = s;
 	e->has_fds = 1;
 	memcpy(fds + *nfds, f, sizeof(f));
-	*nfds += 3;
+	*nfds += 4;
 	return 0;
 }
 
@@ -247,8 +246,8 @@ void host_evt_conn_gone(struct pvpci_host *h, struct hconn *c)
 		}
 		*pp = g->next;
 		close(g->memfd);
-		lp_close_fds(g->rx, 2);
-		lp_close_fds(g->tx, 2);
+		lp_close_fds(g->pipe[0], 2);
+		lp_close_fds(g->pipe[1], 2);
 		free(g);
 	}
 }

@@ -10,12 +10,14 @@
  * and the daemon for its "home" region). Side s is where party s receives: a pending bit
  * per port (the receiver's port number), a summary bit per pending word, a "sleeping"
  * word the receiver sets before it sleeps, and (home region only) a control counter the
- * daemon bumps when the receiver's port states changed. Each side also has a datagram
- * socket pair: the receiver polls the rx end, the sender holds the tx end, so a peer can
- * wake its receiver but can neither drain nor block another peer's wake-ups.
+ * daemon bumps when the receiver's port states changed. Each side also has a pipe: the
+ * receiver polls its read end, the sender holds its write end (O_NONBLOCK, a file
+ * description only the sender and the daemon hold) and a spare read end, so its writes
+ * never raise SIGPIPE. A peer can wake its receiver for nothing, or lose its own
+ * wake-ups, but can neither drain nor block another peer's wake-ups.
  *
  * Ordering (no lost wake-up): sender: set pending bit, set summary bit, then read
- * sleeping; if set, clear it and send one byte on tx. Receiver: set sleeping, then
+ * sleeping; if set, clear it and write one byte to the pipe. Receiver: set sleeping, then
  * re-read the summaries; sleep only if all are empty. All of these are sequentially
  * consistent atomics (Dekker: one of the two sides must see the other's write).
  */
@@ -27,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "pvpci/platform.h"
 
@@ -34,7 +37,7 @@
 #define LP_GREF_FIRST 8u        /* grant references 0-7 are reserved, as in Xen */
 #define LP_PIRQ_FIRST 16u       /* PIRQs below 16 are the legacy ISA ones */
 #define LP_MAX_FDS 48u          /* fds in one message */
-#define LP_SYNC_MAX 16u         /* port entries per sync response (3 fds each) */
+#define LP_SYNC_MAX 8u          /* port entries per sync response (4 fds each) */
 #define LP_DOMLIST_MAX 16u      /* domains per list response */
 #define LP_RPC_TIMEOUT_MS 10000 /* a client gives the daemon this long to answer */
 
@@ -71,7 +74,7 @@ static inline int evr_raise(struct evr_side *s, unsigned port, int tx_fd)
 	if (!atomic_load(&s->sleeping) || !atomic_exchange(&s->sleeping, 0))
 		return 1;
 	char b = 1;
-	(void)!send(tx_fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)!write(tx_fd, &b, 1);
 	return 2;
 }
 
@@ -81,15 +84,15 @@ static inline void evr_kick(struct evr_side *s, int tx_fd)
 	atomic_fetch_add(&s->ctl, 1);
 	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0)) {
 		char b = 1;
-		(void)!send(tx_fd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)!write(tx_fd, &b, 1);
 	}
 }
 
 /* ---- messages ------------------------------------------------------------------- */
 enum lp_op {
 	LP_HELLO = 1,    /* u0 version -> u0 domid, u1 max_ports; fds [home memfd, home rx] */
-	LP_SYNC,         /* -> u0 count, u1 more; entries lp_sync_port; 3 fds per
-			  * interdomain entry [region memfd, my rx, peer tx] */
+	LP_SYNC,         /* -> u0 count, u1 more; entries lp_sync_port; 4 fds per
+			  * interdomain entry [region memfd, my rx, peer tx, peer rx spare] */
 	LP_GNT_SHARE,    /* u0 remote domid, u1 readonly; fds [memfd] -> u0 gref */
 	LP_GNT_UNSHARE,  /* u0 gref */
 	LP_GNT_MAP,      /* u0 domid, u1 gref, u2 flags -> u0 map id; fds [memfd] */
@@ -133,7 +136,7 @@ struct lp_sync_port {
 	uint32_t pirq;
 	uint32_t region;      /* region id (0 = home) for INTERDOMAIN */
 	uint32_t side;        /* my side in that region */
-	uint32_t has_fds;     /* 3 fds follow in the message for this entry */
+	uint32_t has_fds;     /* 4 fds follow in the message for this entry */
 };
 
 struct lp_dom_entry {
@@ -144,7 +147,7 @@ struct lp_dom_entry {
 #define LP_MSG_MAX (sizeof(struct lp_rsp) + LP_DOMLIST_MAX * sizeof(struct lp_dom_entry))
 _Static_assert(sizeof(struct lp_rsp) + LP_SYNC_MAX * sizeof(struct lp_sync_port) <= LP_MSG_MAX,
 	       "sync fits a message");
-_Static_assert(LP_SYNC_MAX * 3 <= LP_MAX_FDS, "sync fds fit a message");
+_Static_assert(LP_SYNC_MAX * 4 <= LP_MAX_FDS, "sync fds fit a message");
 
 /* ---- helpers (wire.c) ------------------------------------------------------------- */
 /* Send one message with nfds fds. flags: MSG_DONTWAIT for the daemon. */
