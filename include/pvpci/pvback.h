@@ -131,9 +131,11 @@ struct pvpci_backend_opts {
 	 * was killed or recovery failed). */
 	void (*on_aer_done)(void *opaque, struct pvpci_sbdf host, int result);
 	void *opaque;
-	/* Spin this long on the event channels (no system call) before the loop sleeps,
-	 * so back-to-back ops are answered without wake-ups (0 = default 20 us; set
-	 * PVPCI_BACKEND_NO_SPIN to never spin). */
+	/* Spin this long on the event channels and on the connected guests' active bits
+	 * (no system call) before the loop sleeps, so back-to-back ops are answered
+	 * without wake-ups; an op whose bit is seen first is served before its event
+	 * arrives (the event then finds no work: counted spurious). 0 = default 20 us;
+	 * PVPCI_BACKEND_NO_SPIN never spins. */
 	uint64_t spin_ns;
 	const struct pvpci_log *log; /* parent log context (NULL = stderr) */
 };

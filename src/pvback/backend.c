@@ -338,10 +338,32 @@ static void drain_xs(struct pvpci_backend *be)
 	pvb_xs_settle(be);
 }
 
+/* Spin on the channels and on the connected guests' active bits. */
+static bool spin(struct pvpci_backend *be)
+{
+	uint64_t start = pvpci_now_ns();
+
+	for (unsigned i = 0;; i++) {
+		int port = pvpci_evtchn_pending(be->plat);
+
+		if (port > 0) {
+			(void)take_port(be, port);
+			return true;
+		}
+		for (struct pvb_guest *g = be->guests; g; g = g->next)
+			if (g->sh && (pvb_flags(g->sh) & XEN_PCIF_active)) {
+				pvb_rq_add(be, g);
+				return true;
+			}
+		if ((i & 15) == 15 && pvpci_now_ns() - start >= be->opts.spin_ns)
+			return false;
+	}
+}
+
 int pvpci_backend_poll_prepare(struct pvpci_backend *be, struct pollfd *fds, size_t max,
 			       int *timeout_ms)
 {
-	int aer = pvb_aer_timeouts(be), port;
+	int aer = pvb_aer_timeouts(be);
 	size_t n = 0;
 
 	if (max >= 1)
@@ -354,13 +376,9 @@ int pvpci_backend_poll_prepare(struct pvpci_backend *be, struct pollfd *fds, siz
 		*timeout_ms = 0;
 		return (int)n;
 	}
-	if (be->opts.spin_ns != PVPCI_BACKEND_NO_SPIN) {
-		port = pvpci_evtchn_spin(be->plat, be->opts.spin_ns);
-		if (port > 0) {
-			(void)take_port(be, port);
-			*timeout_ms = 0;
-			return (int)n;
-		}
+	if (be->opts.spin_ns != PVPCI_BACKEND_NO_SPIN && spin(be)) {
+		*timeout_ms = 0;
+		return (int)n;
 	}
 	if (pvpci_evtchn_prepare_wait(be->plat) == -EBUSY)
 		*timeout_ms = 0;
