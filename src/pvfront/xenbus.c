@@ -96,10 +96,9 @@ static int read_paths(struct pvpci_pvfront *f)
 	return rc;
 }
 
-/* Grant, channel, nodes, Initialised, watch. */
+/* Grant, channel, nodes, Initialised. */
 static int offer(struct pvpci_pvfront *f)
 {
-	char p[PVF_PATH_MAX];
 	void *page;
 	int rc = pvpci_gnt_share(f->plat, f->be_domid, false, &page, &f->gref);
 
@@ -113,10 +112,15 @@ static int offer(struct pvpci_pvfront *f)
 		return rc;
 	f->port = (unsigned)rc;
 	rc = write_config(f);
-	if (!rc)
-		rc = pvf_set_state(f, XenbusStateInitialised);
-	if (!rc)
-		rc = pvf_path(p, sizeof(p), "%s/state", f->be_path);
+	return rc ? rc : pvf_set_state(f, XenbusStateInitialised);
+}
+
+/* Watch the backend's state (the watch fires once at once). */
+static int watch_backend(struct pvpci_pvfront *f)
+{
+	char p[PVF_PATH_MAX];
+	int rc = pvf_path(p, sizeof(p), "%s/state", f->be_path);
+
 	if (!rc && !xs_watch(f->xs, p, PVF_BE_TOKEN))
 		rc = errno ? -errno : -EIO;
 	f->watching = rc == 0;
@@ -156,6 +160,21 @@ static int complete_connect(struct pvpci_pvfront *f)
 	if (rc)
 		pvpci_logf(&f->log, PVPCI_LOG_WARNING, "scan failed: %s", pvpci_errname(rc));
 	return pvf_set_state(f, XenbusStateConnected);
+}
+
+/* Initialising; a backend still in a previous session's state (Connected, Closed, ...)
+ * must notice before we offer, or its old state would be taken for an answer. */
+static int start_over(struct pvpci_pvfront *f)
+{
+	unsigned fresh = 1u << XenbusStateInitialising | 1u << XenbusStateInitWait |
+			 1u << XenbusStateInitialised;
+	int rc, b0 = pvf_backend_state(f);
+
+	rc = pvf_set_state(f, XenbusStateInitialising);
+	if (rc || (fresh & (1u << b0)))
+		return rc;
+	rc = wait_backend(f, fresh, f->opts.connect_timeout_ms);
+	return rc < 0 ? rc : 0;
 }
 
 static int init(struct pvpci_pvfront *f, struct pvpci_platform *p, unsigned domid,
@@ -198,7 +217,9 @@ int pvpci_pvfront_connect(struct pvpci_platform *p, unsigned domid,
 	if (!rc)
 		rc = read_paths(f);
 	if (!rc)
-		rc = pvf_set_state(f, XenbusStateInitialising);
+		rc = watch_backend(f);
+	if (!rc)
+		rc = start_over(f);
 	if (!rc)
 		rc = offer(f);
 	if (!rc)

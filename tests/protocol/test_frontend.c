@@ -43,6 +43,7 @@ struct guest {
 	int aer_answer;    /* what error_detected answers */
 	int op_timeout_ms;
 	int (*script)(struct guest *g, struct pvpci_pvfront *f);
+	bool closed; /* the script closed the frontend itself */
 	pid_t pid;
 };
 
@@ -112,7 +113,8 @@ static int guest_main(void *arg)
 	PH_CHECK(p);
 	PH_CHECK_EQ(pvpci_pvfront_connect(p, g->domid, &o, &f), 0);
 	rc = g->script(g, f);
-	pvpci_pvfront_close(f);
+	if (!g->closed)
+		pvpci_pvfront_close(f);
 	pvpci_platform_close(p);
 	exit(rc); /* leak-checked */
 }
@@ -523,6 +525,66 @@ static void op_timeout_late_answer_is_not_taken_for_the_next_op(void **state)
 	assert_int_equal(ph_env_stop(e), 0);
 }
 
+/* ---- Reconnections ---- */
+
+/* Connect (the harness did), close, connect again on the same handle, read. */
+static int script_reconnect(struct guest *g, struct pvpci_pvfront *f)
+{
+	struct pvpci_platform *p = ph_open(g->h, g->domid);
+	struct pvpci_pvfront *f2;
+	uint32_t v = 0;
+
+	PH_CHECK(p);
+	pvpci_pvfront_close(f);
+	g->closed = true;
+	PH_CHECK_EQ(pvpci_pvfront_connect(p, g->domid, NULL, &f2), 0);
+	PH_CHECK_EQ(pvpci_pvfront_conf_read(f2, V0, 0, 2, &v), 0);
+	PH_CHECK_EQ(v, 0x8086);
+	pvpci_pvfront_close(f2);
+	pvpci_platform_close(p);
+	return 0;
+}
+
+/* The process goes without closing. */
+static int script_vanish(struct guest *g, struct pvpci_pvfront *f)
+{
+	_exit(0);
+}
+
+static int script_read(struct guest *g, struct pvpci_pvfront *f)
+{
+	uint32_t v = 0;
+
+	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, 0, 2, &v), 0);
+	PH_CHECK_EQ(v, 0x8086);
+	return 0;
+}
+
+static void frontend_reconnects_after_close_and_after_dying(void **state)
+{
+	struct ph_backend_cfg cfg = { models, 4, PVPCI_BACKEND_VPCI, 0, 0, 0 };
+	struct pvpci_sbdf devs[] = { NIC };
+	struct guest g1 = { 0 }, g2 = { 0 }, g3 = { 0 };
+	unsigned domid;
+	struct ph_env *e = ph_env_start(&cfg);
+
+	assert_non_null(e);
+	assert_int_equal(ph_guest(e, "g1", devs, 1, NULL, &domid), 0);
+	/* connect, close and connect again (the backend stays, online = 1) */
+	guest_start(&g1, e, domid, script_reconnect);
+	assert_int_equal(rep(&g1), EV(PVPCI_PVFRONT_ADDED, 0, 0, 0));
+	assert_int_equal(guest_end(&g1), 0);
+	/* a guest that dies connected, then a new one in its place */
+	guest_start(&g2, e, domid, script_vanish);
+	assert_int_equal(rep(&g2), EV(PVPCI_PVFRONT_ADDED, 0, 0, 0));
+	assert_int_equal(guest_end(&g2), 0);
+	assert_int_equal(ph_be_state(e->xs, domid), XenbusStateConnected);
+	guest_start(&g3, e, domid, script_read);
+	assert_int_equal(rep(&g3), EV(PVPCI_PVFRONT_ADDED, 0, 0, 0));
+	assert_int_equal(guest_end(&g3), 0);
+	assert_int_equal(ph_env_stop(e), 0);
+}
+
 /* ---- The frontend's states against a scripted backend ---- */
 
 static int script_states(struct guest *g, struct pvpci_pvfront *f)
@@ -584,6 +646,8 @@ int main(void)
 		cmocka_unit_test_teardown(aer_without_handler_destroys_the_domain, ph_teardown),
 		cmocka_unit_test_teardown(aer_unanswered_times_out_to_the_defaults, ph_teardown),
 		cmocka_unit_test_teardown(op_timeout_late_answer_is_not_taken_for_the_next_op,
+					  ph_teardown),
+		cmocka_unit_test_teardown(frontend_reconnects_after_close_and_after_dying,
 					  ph_teardown),
 		cmocka_unit_test_teardown(frontend_follows_a_scripted_backend, ph_teardown),
 	};
