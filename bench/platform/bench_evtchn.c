@@ -67,13 +67,6 @@ static struct result summarize(const char *name, double *v, int n)
 	return (struct result){ name, v[n / 2], v[0] };
 }
 
-static inline void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /* ---- baseline 1: shared-word spin --------------------------------------------------- */
 
 static struct result bench_spin(int samples, int batch, double *v)
