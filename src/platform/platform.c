@@ -13,6 +13,10 @@
 
 #include "platform_priv.h"
 
+#ifdef PVPCI_HAVE_XEN
+extern const struct pvpci_platform_ops pvpci_xen_platform_ops; /* xen/xen_ops.c */
+#endif
+
 struct pvpci_platform {
 	const struct pvpci_platform_ops *ops;
 	void *priv;
@@ -25,7 +29,11 @@ static const struct {
 	const struct pvpci_platform_ops *ops;
 } kinds[] = {
 	{ "local", &pvpci_local_platform_ops },
-	{ "xen", NULL }, /* not built yet */
+#ifdef PVPCI_HAVE_XEN
+	{ "xen", &pvpci_xen_platform_ops },
+#else
+	{ "xen", NULL }, /* built only where Xen's libraries are installed */
+#endif
 };
 
 int pvpci_run_dir_default(char *buf, size_t len)
