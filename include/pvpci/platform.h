@@ -359,6 +359,7 @@ struct pvpci_host_config {
 	unsigned max_pirqs;         /* PIRQs per guest (0 = 256) */
 	unsigned max_domains;       /* guest domains (0 = 256) */
 	unsigned max_handles;       /* platform handles per domain (0 = 64) */
+	unsigned max_regions;       /* event regions a guest's handles share (0 = 64) */
 	const struct pvpci_store_quota *store_quota; /* for guests; NULL = defaults */
 };
 

@@ -206,6 +206,62 @@ static void test_bits_set_by_a_hostile_peer(void **state)
 	close(s);
 }
 
+/* Bind a port allocated by handle a to handle b (both of the guest); the bind's error. */
+static int raw_bind_pair(struct fx *f, int a, int b)
+{
+	struct lp_rsp rsp;
+	struct lp_req req = { .op = LP_EVT_ALLOC, .u = { f->g1 } };
+
+	assert_int_equal(raw_call(a, &req, -1, &rsp, NULL, 0, NULL, NULL), 0);
+	req = (struct lp_req){ .op = LP_EVT_BIND, .u = { f->g1, rsp.u[0] } };
+	return raw_call(b, &req, -1, &rsp, NULL, 0, NULL, NULL);
+}
+
+/* Every pair of a guest's handles that binds a port gets an event region (a memfd and
+ * two pipes in the daemon): the regions a guest takes part in are bounded (default 64),
+ * so it cannot run the daemon out of file descriptors; a handle's close frees them. */
+static void test_event_regions_per_guest_bounded(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 13 }; /* 78 pairs */
+	int s[N], ok = 0, full = 0;
+
+	for (int i = 0; i < N; i++) {
+		s[i] = raw_connect(f);
+		assert_int_equal(raw_hello(s[i]), 0);
+	}
+	for (int i = 0; i < N; i++)
+		for (int j = i + 1; j < N; j++) {
+			int r = raw_bind_pair(f, s[i], s[j]);
+			if (r == -ENOSPC)
+				full++;
+			else if (r > 0 || r == 0)
+				ok++;
+			else
+				fail_msg("bind: %d", r);
+		}
+	assert_int_equal(ok, 64);
+	assert_int_equal(full, N * (N - 1) / 2 - 64);
+	/* a second binding between a pair that has a region needs no new one */
+	assert_int_equal(raw_bind_pair(f, s[0], s[1]), 0);
+
+	/* the handle's goodbye frees the regions it was in */
+	struct lp_rsp rsp;
+	struct lp_req req = { .op = LP_BYE };
+	assert_int_equal(raw_call(s[0], &req, -1, &rsp, NULL, 0, NULL, NULL), 0);
+	assert_int_equal(raw_bind_pair(f, s[N - 2], s[N - 1]), 0);
+	for (int i = 0; i < N; i++)
+		close(s[i]);
+
+	/* the daemon still serves the guest and the control domain */
+	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
+	assert_non_null(g);
+	int gp = pvpci_evtchn_alloc_unbound(g, 0);
+	assert_true(gp > 0);
+	assert_true(pvpci_evtchn_bind_interdomain(f->d0, f->g1, (unsigned)gp) > 0);
+	pvpci_platform_close(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +270,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_of_a_non_page_fd_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bits_set_by_a_hostile_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_regions_per_guest_bounded, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -495,6 +495,7 @@ static void set_limits(struct pvpci_host *h, const struct pvpci_host_config *cfg
 	h->max_pirqs = cfg->max_pirqs ? cfg->max_pirqs : 256;
 	h->max_domains = cfg->max_domains ? cfg->max_domains : 256;
 	h->max_handles = cfg->max_handles ? cfg->max_handles : 64;
+	h->max_regions = cfg->max_regions ? cfg->max_regions : 64;
 	if (cfg->store_quota)
 		h->quota = *cfg->store_quota;
 	else

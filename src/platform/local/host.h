@@ -59,6 +59,7 @@ struct hdom {
 	struct hpirq *pirqs;   /* [max_pirqs], pirq = LP_PIRQ_FIRST + index */
 	struct pvpci_rangeset perm[3]; /* iomem, ioport, irq */
 	unsigned nconns;
+	unsigned nregions;     /* event regions its handles take part in (guests) */
 	bool dying;
 	struct hdom *next;
 };
@@ -106,6 +107,7 @@ struct pvpci_host {
 	struct pvpci_store_quota quota;
 	struct hsrc store_src;
 	unsigned max_ports, max_grants, max_maps, max_pirqs, max_domains, max_handles;
+	unsigned max_regions;
 	struct hdom *doms;     /* sorted by domid */
 	struct hdom *dom_grave; /* destroyed during this loop pass, freed after it */
 	unsigned ndoms;

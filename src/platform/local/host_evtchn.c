@@ -76,14 +76,39 @@ int host_evt_alloc(struct pvpci_host *h, struct hconn *c, unsigned rdom)
 	return port;
 }
 
-static struct hregion *region_get(struct pvpci_host *h, struct hconn *a, struct hconn *b)
+/* Count a region in (delta 1) or out of (-1) the budgets of the guests it joins: each
+ * region holds a memfd and two pipes in the daemon, so a guest binding ports between
+ * many pairs of its handles could otherwise run the daemon out of file descriptors. */
+static int region_acct(struct pvpci_host *h, struct hconn *a, struct hconn *b, int delta)
+{
+	struct hdom *d[2] = { a->dom, b->dom == a->dom ? NULL : b->dom };
+
+	for (int i = 0; i < 2 && delta > 0; i++)
+		if (d[i] && d[i]->domid && d[i]->nregions >= h->max_regions) {
+			pvpci_logf_rl(&h->log, &h->rl, PVPCI_LOG_WARNING,
+				      "d%u: event region limit (%u) reached", d[i]->domid,
+				      h->max_regions);
+			return -ENOSPC;
+		}
+	for (int i = 0; i < 2; i++)
+		if (d[i] && d[i]->domid)
+			d[i]->nregions += (unsigned)delta;
+	return 0;
+}
+
+static int region_get(struct pvpci_host *h, struct hconn *a, struct hconn *b,
+		      struct hregion **out)
 {
 	struct hregion *g;
 	int sp[2][2] = { { -1, -1 }, { -1, -1 } };
 
 	for (g = h->regions; g; g = g->next)
-		if ((g->c[0] == a && g->c[1] == b) || (g->c[0] == b && g->c[1] == a))
-			return g;
+		if ((g->c[0] == a && g->c[1] == b) || (g->c[0] == b && g->c[1] == a)) {
+			*out = g;
+			return 0;
+		}
+	if (region_acct(h, a, b, 1) < 0)
+		return -ENOSPC;
 	g = calloc(1, sizeof(*g));
 	int fd = lp_new_page_memfd("pvpci-evtchn");
 	bool ok = g && fd >= 0;
@@ -95,7 +120,8 @@ static struct hregion *region_get(struct pvpci_host *h, struct hconn *a, struct 
 			close(fd);
 		for (int s = 0; s < 2; s++)
 			lp_close_fds(sp[s], 2);
-		return NULL;
+		region_acct(h, a, b, -1);
+		return -ENOMEM;
 	}
 	g->id = h->next_region_id++;
 	if (h->next_region_id == 0)
@@ -106,7 +132,8 @@ static struct hregion *region_get(struct pvpci_host *h, struct hconn *a, struct 
 	memcpy(g->pipe, sp, sizeof(sp));
 	g->next = h->regions;
 	h->regions = g;
-	return g;
+	*out = g;
+	return 0;
 }
 
 int host_evt_bind(struct pvpci_host *h, struct hconn *c, unsigned rdom, unsigned rport)
@@ -123,8 +150,11 @@ int host_evt_bind(struct pvpci_host *h, struct hconn *c, unsigned rdom, unsigned
 	if (rp->rdom != c->dom->domid)
 		return -EACCES;
 	struct hregion *g = NULL;
-	if (rp->owner != c && !(g = region_get(h, c, rp->owner)))
-		return -ENOMEM;
+	if (rp->owner != c) {
+		int r = region_get(h, c, rp->owner, &g);
+		if (r < 0)
+			return r;
+	}
 	int port = port_alloc(h, c->dom);
 	if (port < 0)
 		return port;
@@ -245,6 +275,7 @@ void host_evt_conn_gone(struct pvpci_host *h, struct hconn *c)
 			continue;
 		}
 		*pp = g->next;
+		region_acct(h, g->c[0], g->c[1], -1);
 		close(g->memfd);
 		lp_close_fds(g->pipe[0], 2);
 		lp_close_fds(g->pipe[1], 2);
