@@ -71,7 +71,7 @@ static uint64_t pv_dropped(const void *dev) { return pvpci_pvdev_dropped_writes(
 
 static const struct personality personalities[] = {
 	{ "pv", pv_create, pv_destroy, pv_read, pv_write, pv_dropped, pvpci_pv_errname },
-	{ "vpci", NULL, NULL, NULL, NULL, NULL, NULL }, /* guest vPCI: not available yet */
+	{ "vpci", NULL, NULL, NULL, NULL, NULL, NULL }, /* guest vPCI: handed to cmd_vpci.c */
 };
 
 /* ---- Options ---- */
@@ -256,6 +256,8 @@ int cmd_view(int argc, char **argv)
 		return rc;
 	if (argc - first != 1)
 		return usage_error(argv[0], "expected one MODEL argument%s", "");
+	if (!strcmp(o.policy, "vpci")) /* guest vPCI: cmd_vpci.c */
+		return vpci_view(argv[0], argv[first], o.permissive || o.allow_intr || o.nquirks);
 	rc = session_open(argv[0], &o, argv[first], &s);
 	if (rc)
 		return rc;
@@ -430,6 +432,9 @@ int cmd_replay(int argc, char **argv)
 		return rc;
 	if (argc - first != 2)
 		return usage_error(argv[0], "expected MODEL and TRACE arguments%s", "");
+	if (!strcmp(o.policy, "vpci")) /* guest vPCI: cmd_vpci.c */
+		return vpci_replay(argv[0], argv[first], argv[first + 1],
+				   o.permissive || o.allow_intr || o.nquirks);
 	trace = argv[first + 1];
 	in = strcmp(trace, "-") ? fopen(trace, "r") : stdin;
 	if (!in) {

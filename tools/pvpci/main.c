@@ -14,7 +14,9 @@ static const struct pvpci_cmd commands[] = {
 	  "[--policy pv|vpci] [--permissive] [--allow-interrupt-control] [--quirk OFF:SIZE:MASK]... MODEL",
 	  "print the guest's view of a model device in lspci -xxxx format" },
 	{ "replay", cmd_replay, "[same options as view] MODEL TRACE",
-	  "replay a guest's config accesses (r/w/hr/dump/hdump) against a model device" },
+	  "replay a guest's config accesses (r/w/hr/dump/hdump) against a model device; "
+	  "--policy vpci: r/w reach the device at guest 00:00.f, plus maps, irqs, "
+	  "mr/mw ADDR (guest MMIO), raise msi|msix N" },
 	{ "host", cmd_host, "[--run-dir DIR] [--verbose]",
 	  "run the local platform (store, grants, event channels, domains) in the foreground" },
 	{ "domain-create", cmd_domain_create, "[--run-dir DIR] NAME",
