@@ -109,19 +109,33 @@ static int canon(struct req *r, const char *in, bool special, char **abs, bool *
 	return path_canon(r->c.st, r->c.domid, r->c.priv, in, special, abs, rel ? rel : &dummy);
 }
 
+/* The canonical path of the request's only argument (malloc'd). */
+static int arg_path(struct req *r, bool special, char **path)
+{
+	const char *a;
+	int rc = onearg(r, &a);
+
+	return rc ? rc : canon(r, a, special, path, NULL);
+}
+
+/* The node named by the request's only argument, as the client may read it. */
+static int arg_node(struct req *r, const struct node **n)
+{
+	char *path;
+	int rc = arg_path(r, false, &path);
+
+	if (rc)
+		return rc;
+	rc = op_read(&r->c, path, n);
+	free(path);
+	return rc;
+}
+
 static int w_directory(struct req *r)
 {
 	const struct node *n;
-	const char *a;
-	char *path;
-	int rc = onearg(r, &a);
+	int rc = arg_node(r, &n);
 
-	if (!rc)
-		rc = canon(r, a, false, &path, NULL);
-	if (rc)
-		return rc;
-	rc = op_read(&r->c, path, &n);
-	free(path);
 	if (rc)
 		return rc;
 	if (n->chlen > XSP_PAYLOAD_MAX)
@@ -174,16 +188,8 @@ static int w_directory_part(struct req *r)
 static int w_read(struct req *r)
 {
 	const struct node *n;
-	const char *a;
-	char *path;
-	int rc = onearg(r, &a);
+	int rc = arg_node(r, &n);
 
-	if (!rc)
-		rc = canon(r, a, false, &path, NULL);
-	if (rc)
-		return rc;
-	rc = op_read(&r->c, path, &n);
-	free(path);
 	return rc ? rc : reply(r, n->value, n->vlen);
 }
 
@@ -205,12 +211,9 @@ static int reply_perms(struct req *r, const struct pvpci_store_perm *p, unsigned
 static int w_get_perms(struct req *r)
 {
 	const struct node *n;
-	const char *a;
 	char *path;
-	int rc = onearg(r, &a), idx;
+	int rc = arg_path(r, true, &path), idx;
 
-	if (!rc)
-		rc = canon(r, a, true, &path, NULL);
 	if (rc)
 		return rc;
 	if (path[0] == '@') {
@@ -393,12 +396,9 @@ static int w_write(struct req *r)
 
 static int path_op(struct req *r, int (*op)(struct op_ctx *, const char *))
 {
-	const char *a;
 	char *path;
-	int rc = onearg(r, &a);
+	int rc = arg_path(r, false, &path);
 
-	if (!rc)
-		rc = canon(r, a, false, &path, NULL);
 	if (rc)
 		return rc;
 	rc = op(&r->c, path);
