@@ -316,15 +316,25 @@ static void pirq_release(struct pvpci_host *h, struct hdom *gd, struct hpirq *q)
 	memset(q, 0, sizeof(*q));
 }
 
+/* The guest's domain and its allocated PIRQ pirq. */
+static int guest_pirq(struct pvpci_host *h, struct hconn *c, unsigned guest, unsigned pirq,
+		      struct hdom **gd, struct hpirq **q)
+{
+	*gd = host_dom(h, resolve(c, guest));
+	if (!*gd)
+		return -ESRCH;
+	*q = pirq_get(h, *gd, pirq);
+	return *q ? 0 : -ENOENT;
+}
+
 int host_pirq_free(struct pvpci_host *h, struct hconn *c, unsigned guest, unsigned pirq)
 {
-	struct hdom *gd = host_dom(h, resolve(c, guest));
+	struct hdom *gd;
+	struct hpirq *q;
+	int r = guest_pirq(h, c, guest, pirq, &gd, &q);
 
-	if (!gd)
-		return -ESRCH;
-	struct hpirq *q = pirq_get(h, gd, pirq);
-	if (!q)
-		return -ENOENT;
+	if (r < 0)
+		return r;
 	pirq_release(h, gd, q);
 	return 0;
 }
@@ -348,13 +358,12 @@ int host_pirq_bind(struct pvpci_host *h, struct hconn *c, unsigned pirq)
 
 int host_pirq_fire(struct pvpci_host *h, struct hconn *c, unsigned guest, unsigned pirq)
 {
-	struct hdom *gd = host_dom(h, resolve(c, guest));
+	struct hdom *gd;
+	struct hpirq *q;
+	int r = guest_pirq(h, c, guest, pirq, &gd, &q);
 
-	if (!gd)
-		return -ESRCH;
-	struct hpirq *q = pirq_get(h, gd, pirq);
-	if (!q)
-		return -ENOENT;
+	if (r < 0)
+		return r;
 	if (q->owner_dom != c->dom->domid)
 		return -EPERM;
 	if (!q->port)
