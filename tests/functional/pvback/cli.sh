@@ -39,7 +39,7 @@ expect 2 "needs a value"             -- view "$model" --quirk
 expect 2 'offset beyond 0xfff'        -- view --quirk 0x1001:4:1 "$model"
 expect 2 "mask wider than the size"  -- view --quirk 0xa8:1:0x100 "$model"
 expect 2 "unknown policy 'foo'"      -- view --policy foo "$model"
-expect 1 "policy 'vpci' is not available yet" -- view --policy vpci "$model"
+expect 0 '^0000:00:00.0 ' -- view --policy vpci "$model"
 expect 1 "no-such.model"             -- view "$data/no-such.model"
 expect 1 "overlaps a register"       -- view --quirk 0x4:2:0x2 "$model"
 expect 0 '^0000:03:00.0 Ethernet'    -- view --policy pv --permissive "$model"
