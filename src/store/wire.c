@@ -178,7 +178,8 @@ static int w_directory_part(struct req *r)
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, gen, glen);
-	memcpy(buf + glen, n->children + off, len);
+	if (len) /* a node without children has none (NULL) */
+		memcpy(buf + glen, n->children + off, len);
 	buf[glen + len] = '\0';
 	rc = reply(r, buf, glen + len + (off + len == n->chlen ? 1 : 0));
 	free(buf);

@@ -373,6 +373,28 @@ static void test_oversized_message_drops_only_that_connection(void **state)
 	assert_read(h, "/still", "up");
 }
 
+/* DIRECTORY_PART of a node without children: its generation, then the empty name that
+ * ends the list (a raw request: libxenstore pages only after E2BIG). */
+static void test_directory_part_of_leaf(void **state)
+{
+	struct fx *f = *state;
+	struct xs_handle *h = fx_open(f, 0);
+	uint32_t type, len;
+	char buf[64];
+	int fd;
+
+	assert_true(xs_write(h, XBT_NULL, "/leaf", "v", 1));
+	fd = fx_raw_connect(f, 0);
+	assert_int_equal(fx_raw_send(fd, XSP_DIRECTORY_PART, 7, 0, "/leaf\0" "0", 8), 0);
+	assert_int_equal(fx_raw_recv(fd, &type, buf, sizeof(buf), &len, 2000), 0);
+	close(fd);
+	assert_int_equal(type, XSP_DIRECTORY_PART);
+	assert_true(len >= 3);
+	assert_int_equal(strspn(buf, "0123456789"), strlen(buf));
+	assert_int_equal(len, strlen(buf) + 2);
+	assert_int_equal(buf[len - 1], '\0');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +405,7 @@ int main(void)
 		T(test_invalid_paths_are_einval),
 		T(test_directory_lists_children_in_order),
 		T(test_directory_larger_than_a_message),
+		T(test_directory_part_of_leaf),
 		T(test_rm_removes_subtree),
 		T(test_rm_absent_needs_parent),
 		T(test_get_domain_path),
