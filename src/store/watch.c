@@ -62,7 +62,8 @@ static void local_queue(struct pvpci_store *st, struct watch *w, const char *pat
 	uint64_t one = 1;
 
 	if (st->nlev >= LOCAL_EVENTS_MAX) {
-		pvpci_logf(&st->log, PVPCI_LOG_WARNING, "in-process watch queue full, event dropped");
+		GUEST_LOG(st, PVPCI_LOG_WARNING, "in-process watch queue full, event %s dropped",
+			  path);
 		return;
 	}
 	ev = calloc(1, sizeof(*ev));

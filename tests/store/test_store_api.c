@@ -288,6 +288,39 @@ static void test_create_rejects_bad_quota(void **state)
 	assert_int_equal(pvpci_store_create(&q, NULL, &st), -EINVAL);
 }
 
+static void count_line(void *opaque, int level, const char *line)
+{
+	(*(unsigned *)opaque)++;
+}
+
+static void on_watch_count(void *opaque, const char *path, const char *token)
+{
+	(*(unsigned *)opaque)++;
+}
+
+/* In-process events beyond the queue's bound (4096) are dropped, and the warning about
+ * it is rate-limited: changes a guest makes faster than the callbacks run cannot flood
+ * the log. */
+static void test_local_queue_overflow_log_rate_limited(void **state)
+{
+	unsigned lines = 0, events = 0;
+	struct pvpci_log lg = { .fn = count_line, .opaque = &lines, .max_level = 7 };
+	struct pvpci_store *st;
+	char path[32];
+
+	assert_int_equal(pvpci_store_create(NULL, &lg, &st), 0);
+	assert_int_equal(pvpci_store_watch(st, "/f", "t", on_watch_count, &events), 0);
+	for (int i = 0; i < 4096 + 500; i++) {
+		snprintf(path, sizeof(path), "/f/n%d", i % 64);
+		assert_int_equal(pvpci_store_write(st, path, "1", 1), 0);
+	}
+	assert_true(lines > 0);
+	assert_true(lines <= 20);
+	drain(st);
+	assert_int_equal(events, 4096);
+	pvpci_store_destroy(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +334,7 @@ int main(void)
 		T(test_special_perms),
 		T(test_watch_callback_from_process),
 		T(test_watch_callback_may_write),
+		cmocka_unit_test(test_local_queue_overflow_log_rate_limited),
 		T(test_unwatch_drops_pending_events),
 		T(test_special_events),
 		T(test_listen_and_unlisten),
