@@ -2,9 +2,10 @@
 /*
  * fuzz_protocol: the backend's op dispatch fed a shared page built from the input, as a
  * hostile frontend would write it. Each input runs a fresh backend (on a platform of our
- * own: PIRQs counted, notifications dropped) serving one guest three model devices (NIC
- * with MSI / MSI-X, AHCI with 8-vector maskable MSI, a GPU function) on the topology the
- * input picks. Ops come from the input; in "racing" inputs a second thread keeps
+ * own: PIRQs counted, notifications dropped) serving one guest four model devices (NIC
+ * with MSI / MSI-X, AHCI with 8-vector maskable MSI, a GPU function, and the NIC again with
+ * a 2048-entry MSI-X table, where only the 128 bound stops a long enable) on the topology
+ * the input picks. Ops come from the input; in "racing" inputs a second thread keeps
  * rewriting the op's fields (command, address, offset, size, value, info) with values from
  * the input while the backend works (the double fetch of XSA-155).
  *
@@ -110,9 +111,43 @@ static void *race(void *arg)
 static const char *const model_files[] = { "nic-msix.model", "msi-maskable.model",
 					   "multifunc.model" };
 
-static char *model_text[3];
-static size_t model_len[3];
+#define NDEV 4
+static char *model_text[NDEV];
+static size_t model_len[NDEV];
 static struct pvpci_log quiet;
+
+/* Replace from by to (same length) in model_text[3]; abort if absent. */
+static void edit(const char *from, const char *to)
+{
+	char *at = memmem(model_text[3], model_len[3], from, strlen(from));
+
+	if (!at || strlen(from) != strlen(to))
+		abort();
+	memcpy(at, to, strlen(to));
+}
+
+/* The NIC at 06:00.0 with a 2048-entry MSI-X table: BAR4 64K, PBA at 0x8000. */
+static void big_table_variant(void)
+{
+	static const char bar[] = "# bar4 4000\n";
+	char *at;
+	size_t off;
+
+	model_text[3] = malloc(model_len[0] + 1);
+	if (!model_text[3])
+		abort();
+	memcpy(model_text[3], model_text[0], model_len[0]);
+	model_len[3] = model_len[0];
+	edit("03:00.0 Ethernet", "06:00.0 Ethernet");
+	edit("70: 11 a0 3f 00 04 00 00 00 04 20", "70: 11 a0 ff 07 04 00 00 00 04 80");
+	at = memmem(model_text[3], model_len[3], bar, strlen(bar));
+	if (!at)
+		abort();
+	off = (size_t)(at - model_text[3]);
+	memmove(at + 1, at, model_len[3] - off); /* "# bar4 4000" -> "# bar4 10000" */
+	memcpy(at, "# bar4 10000\n", strlen(bar) + 1);
+	model_len[3]++;
+}
 
 static void load_models(void)
 {
@@ -139,12 +174,13 @@ static void load_models(void)
 		model_len[i] = (size_t)n;
 		fclose(f);
 	}
+	big_table_variant();
 }
 
 /* Fresh devices for every input, so that a crash reproduces from its input alone. */
 static void open_models(struct pvpci_source **srcs)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NDEV; i++) {
 		struct pvpci_parse_err err;
 
 		if (pvpci_model_open_text(model_text[i], model_len[i], 0, &quiet, &srcs[i], &err))
@@ -198,11 +234,11 @@ static void fill_op(struct xen_pci_op *op, struct cursor *c)
 	op->value = take32(c);
 	op->info = take32(c);
 	for (unsigned i = 0; i < nent % (SH_INFO_MAX_VEC + 1); i++)
-		op->msix_entries[i] = (struct xen_msix_entry){ 0xffff, (uint16_t)(take32(c) & 0x7f) };
-	if (op->bus > 3)
+		op->msix_entries[i] = (struct xen_msix_entry){ 0xffff, (uint16_t)(take32(c) & 0x7ff) };
+	if (op->bus > 6)
 		op->bus = 0;
-	if (op->devfn > 0x10)
-		op->devfn &= 0x0f;
+	if (op->devfn > 0x18)
+		op->devfn &= 0x1f;
 }
 
 static void check_exact(const struct xen_pci_op *posted, const struct xen_pci_op *after)
@@ -272,7 +308,7 @@ static struct pvpci_backend *make_backend(struct pvpci_platform *p, bool passthr
 
 	if (pvpci_backend_create(p, &o, &be))
 		abort();
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NDEV; i++)
 		if (pvpci_backend_add_device(be, srcs[i], NULL))
 			abort();
 	if (pvb_guest_new(be, 1, g))
@@ -286,7 +322,7 @@ static struct pvpci_backend *make_backend(struct pvpci_platform *p, bool passthr
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cursor c = { data, size };
-	struct pvpci_source *srcs[3];
+	struct pvpci_source *srcs[NDEV];
 	struct pvpci_platform *p;
 	struct pvpci_backend *be;
 	struct pvb_guest *g;
@@ -326,7 +362,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pirqs_out != 0)
 		abort(); /* the backend freed every PIRQ */
 	pvpci_platform_close(p);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NDEV; i++)
 		pvpci_source_close(srcs[i]);
 	free(page);
 	free(shadow);

@@ -293,7 +293,11 @@ static int open_models(const struct ph_backend_cfg *cfg, struct pvpci_source **s
 		char path[512];
 		struct pvpci_parse_err err;
 
-		snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", cfg->models[i].file);
+		if (cfg->models[i].file[0] == '/')
+			snprintf(path, sizeof(path), "%s", cfg->models[i].file);
+		else
+			snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data",
+				 cfg->models[i].file);
 		if (pvpci_model_open(path, cfg->models[i].index, lg, &srcs[i], &err)) {
 			fprintf(stderr, "model %s: %s\n", path, err.msg);
 			return -1;
@@ -512,4 +516,59 @@ int ph_guest(struct ph_env *e, const char *name, const struct pvpci_sbdf *devs, 
 	int rc = ph_domain(e->dom0, name, domid);
 
 	return rc ? rc : ph_coldplug(e->xs, *domid, devs, n, mode);
+}
+
+/* Replace the first occurrence of from with to in *text (reallocated). */
+static int replace(char **text, const char *from, const char *to)
+{
+	char *at = strstr(*text, from), *n;
+	size_t a = strlen(from), b = strlen(to), off, rest;
+
+	if (!at)
+		return -1;
+	off = (size_t)(at - *text);
+	rest = strlen(at + a);
+	n = malloc(off + b + rest + 1);
+	if (!n)
+		return -1;
+	memcpy(n, *text, off);
+	memcpy(n + off, to, b);
+	memcpy(n + off + b, at + a, rest + 1);
+	free(*text);
+	*text = n;
+	return 0;
+}
+
+/* nic-msix with a 2048-entry MSI-X table (BAR4 64K, PBA moved to 0x8000) at 06:00.0. */
+int ph_big_msix_model(char *path, size_t cap)
+{
+	static const char *const edits[][2] = {
+		{ "03:00.0 Ethernet", "06:00.0 Ethernet" },
+		{ "# bar4 4000", "# bar4 10000" },
+		{ "70: 11 a0 3f 00 04 00 00 00 04 20 00 00", "70: 11 a0 ff 07 04 00 00 00 04 80 00 00" },
+	};
+	const char *dir = getenv("PVPCI_TEST_DATA");
+	char src[512], *text = NULL;
+	size_t len = 0;
+	FILE *in, *out;
+	int rc = -1, fd;
+
+	snprintf(src, sizeof(src), "%s/nic-msix.model", dir ? dir : "tests/data");
+	in = fopen(src, "r");
+	if (in && getdelim(&text, &len, 0, in) > 0) {
+		rc = 0;
+		for (size_t i = 0; i < PVPCI_ARRAY_SIZE(edits) && !rc; i++)
+			rc = replace(&text, edits[i][0], edits[i][1]);
+	}
+	if (in)
+		fclose(in);
+	snprintf(path, cap, "/tmp/pvpci-bigmsix-XXXXXX");
+	fd = rc ? -1 : mkstemp(path);
+	out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out || fputs(text, out) < 0)
+		rc = -1;
+	if (out)
+		fclose(out);
+	free(text);
+	return rc;
 }

@@ -67,7 +67,7 @@ struct pvpci_platform *ph_open(const struct ph_host *h, unsigned domid);
 
 /* ---- Backend process ---- */
 struct ph_model {
-	const char *file; /* under $PVPCI_TEST_DATA */
+	const char *file; /* under $PVPCI_TEST_DATA, or an absolute path */
 	unsigned index;
 };
 struct ph_backend_cfg {
@@ -153,6 +153,9 @@ int ph_raw_conf_read(struct ph_rawfe *r, struct pvpci_sbdf dev, int off, int siz
 		     uint32_t *val);
 int ph_raw_conf_write(struct ph_rawfe *r, struct pvpci_sbdf dev, int off, int size,
 		      uint32_t val);
+
+/* Write nic-msix with a 2048-entry MSI-X table at 06:00.0 into a temp file (path). */
+int ph_big_msix_model(char *path, size_t cap);
 
 /* Create a guest domain named name on h (from the parent's dom0 handle). */
 int ph_domain(struct pvpci_platform *dom0, const char *name, unsigned *domid);

@@ -321,6 +321,55 @@ static void msix_nvec_over_128_refused_before_anything(void **state)
 	done(&c);
 }
 
+static void msix_nvec_over_128_on_a_2048_entry_table(void **state)
+{
+	char big[64];
+	struct ph_model m[] = { { big, 0 }, { "multifunc.model", 0 } };
+	struct ph_backend_cfg cfg2 = { m, 2, PVPCI_BACKEND_VPCI, 0, 0, 0 };
+	struct pvpci_sbdf devs[] = { ph_bdf(6, 0, 0) };
+	struct pvpci_backend_dev_info d;
+	struct pvpci_platform *gp;
+	struct ph_rawfe r;
+	unsigned domid;
+	struct ph_env *e;
+
+	assert_int_equal(ph_big_msix_model(big, sizeof(big)), 0);
+	e = ph_env_start(&cfg2);
+	assert_non_null(e);
+	assert_int_equal(ph_guest(e, "g1", devs, 1, NULL, &domid), 0);
+	gp = ph_open(&e->h, domid);
+	assert_non_null(gp);
+	assert_int_equal(ph_rawfe_init(&r, gp, domid), 0);
+	assert_int_equal(ph_rawfe_connect(&r), 0);
+	assert_int_equal(ph_raw_conf_write(&r, V_NIC, PCI_REG_COMMAND, 2, PCI_CMD_MEMORY), 0);
+	/* 128 distinct entries inside the table: only the count can refuse 129 */
+	for (uint32_t nvec = 129; nvec <= 2048; nvec *= 2) {
+		struct xen_pci_op op = op_of(XEN_PCI_OP_enable_msix, V_NIC);
+
+		op.value = nvec;
+		for (unsigned i = 0; i < SH_INFO_MAX_VEC; i++)
+			op.msix_entries[i] = (struct xen_msix_entry){ 0xffff, (uint16_t)(i * 3) };
+		assert_int_equal(ph_rawfe_op(&r, &op, PH_TIMEOUT_MS), 0);
+		assert_int_equal(op.err, -EINVAL);
+		assert_int_equal(ph_be_device(&e->be, ph_bdf(6, 0, 0), &d), 0);
+		assert_int_equal(d.msix_vectors, 0);
+	}
+	{
+		struct xen_pci_op op = op_of(XEN_PCI_OP_enable_msix, V_NIC);
+
+		op.value = SH_INFO_MAX_VEC; /* the bound itself is fine */
+		for (unsigned i = 0; i < SH_INFO_MAX_VEC; i++)
+			op.msix_entries[i] = (struct xen_msix_entry){ 0xffff, (uint16_t)(2047 - i) };
+		assert_int_equal(ph_rawfe_op(&r, &op, PH_TIMEOUT_MS), 0);
+		assert_int_equal(op.err, 0);
+		assert_int_equal(ph_be_device(&e->be, ph_bdf(6, 0, 0), &d), 0);
+		assert_int_equal(d.msix_vectors, SH_INFO_MAX_VEC);
+	}
+	pvpci_platform_close(gp);
+	unlink(big);
+	assert_int_equal(ph_env_stop(e), 0);
+}
+
 static void msi_then_msix_refused(void **state)
 {
 	struct ctx c;
@@ -634,6 +683,7 @@ int main(void)
 		cmocka_unit_test_teardown(offset_or_size_out_of_range_or_misaligned, ph_teardown),
 		cmocka_unit_test_teardown(unknown_commands_are_not_implemented, ph_teardown),
 		cmocka_unit_test_teardown(msix_nvec_over_128_refused_before_anything, ph_teardown),
+		cmocka_unit_test_teardown(msix_nvec_over_128_on_a_2048_entry_table, ph_teardown),
 		cmocka_unit_test_teardown(msi_then_msix_refused, ph_teardown),
 		cmocka_unit_test_teardown(msix_then_msi_refused, ph_teardown),
 		cmocka_unit_test_teardown(enable_twice_refused, ph_teardown),
