@@ -69,6 +69,15 @@ uint64_t pvpci_now_ns(void);
  * the module that gives them meaning). */
 const char *pvpci_errname(int neg_errno);
 
+/* accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) for a level-triggered poll loop that must not spin
+ * when the process is out of file descriptors: on EMFILE / ENFILE the pending connection
+ * is shed by closing the spare fd, accepting and closing it, and opening the spare again.
+ * *spare holds an fd on /dev/null (-1 at first: opened on the first call). Returns the new
+ * fd, or a negative errno (-EAGAIN: nothing pending; -EMFILE: one connection was shed). */
+int pvpci_accept(int listen_fd, int *spare);
+/* Raises the soft RLIMIT_NOFILE to the hard limit (daemons serving many guests). */
+void pvpci_raise_fd_limit(void);
+
 /* Parse an unsigned number, hex with 0x or decimal, the whole string, at most max. */
 int pvpci_parse_u64(const char *s, uint64_t max, uint64_t *out) PVPCI_WUR;
 

@@ -6,6 +6,10 @@
  * limiter so a hostile guest cannot flood the host's log.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +172,33 @@ int pvpci_parse_u64(const char *s, uint64_t max, uint64_t *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+int pvpci_accept(int listen_fd, int *spare)
+{
+	int fd;
+
+	if (*spare < 0)
+		*spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if ((errno != EMFILE && errno != ENFILE) || *spare < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	close(*spare); /* out of fds: free one, take the connection off the queue, drop it */
+	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	*spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return -EMFILE;
+}
+
+void pvpci_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }

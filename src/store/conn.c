@@ -404,9 +404,12 @@ void listener_kill(struct pvpci_store *st, struct listener *l)
 static void listener_accept(struct pvpci_store *st, struct listener *l)
 {
 	for (int i = 0; i < 16; i++) {
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = pvpci_accept(l->fd, &st->spare_fd);
 		int rc;
 
+		if (fd == -EMFILE)
+			GUEST_LOG(st, PVPCI_LOG_WARNING, "d%u: connection shed: out of fds",
+				  l->domid);
 		if (fd < 0)
 			return;
 		rc = conn_new(st, l->domid, fd);

@@ -136,7 +136,7 @@ int pvpci_store_create(const struct pvpci_store_quota *q, const struct pvpci_log
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	st->epfd = st->evfd = -1;
+	st->epfd = st->evfd = st->spare_fd = -1;
 	if (q)
 		st->q = *q;
 	else
@@ -175,6 +175,8 @@ void pvpci_store_destroy(struct pvpci_store *st)
 		close(st->evfd);
 	if (st->epfd >= 0)
 		close(st->epfd);
+	if (st->spare_fd >= 0)
+		close(st->spare_fd);
 	free(st);
 }
 

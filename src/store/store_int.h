@@ -250,6 +250,7 @@ struct pvpci_store {
 	struct pvpci_ratelimit rl;
 	int epfd;
 	int evfd;               /* signals queued in-process events */
+	int spare_fd;           /* see pvpci_accept: sheds connections when out of fds */
 	struct ep_item local_ep; /* epoll tag of evfd */
 	uint64_t gen;           /* last generation handed out */
 	struct htab nodes;

@@ -4,6 +4,11 @@
  * limiter's burst and suppression count, number parsing and log prefixes.
  */
 #include <errno.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,6 +154,68 @@ static void test_log_prefix_names_the_object(void **state)
 	assert_string_equal(last_line, "");
 }
 
+static int listen_unix(char *path, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	snprintf(path, len, "/tmp/pvpci-test-accept-%d", (int)getpid());
+	unlink(path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	return fd;
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void test_accept_sheds_a_connection_when_out_of_fds(void **state)
+{
+	char path[64];
+	int lfd = listen_unix(path, sizeof(path));
+	int spare = -1, cfd, fd, filler[64], nfill = 0;
+	struct rlimit old, low;
+
+	(void)state;
+	fd = pvpci_accept(lfd, &spare);
+	assert_int_equal(fd, -EAGAIN); /* nothing pending; the spare is now open */
+	assert_true(spare >= 0);
+	cfd = connect_unix(path);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)cfd + 8;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (nfill < 64 && (filler[nfill] = dup(lfd)) >= 0)
+		nfill++;
+	assert_true(nfill < 64); /* the table is full now */
+	assert_int_equal(pvpci_accept(lfd, &spare), -EMFILE);
+	/* shed: the listener is no longer readable (a poll loop does not spin) and the
+	 * client sees its connection closed */
+	assert_int_equal(poll(&(struct pollfd){ .fd = lfd, .events = POLLIN }, 1, 0), 0);
+	{
+		char c;
+
+		assert_int_equal(read(cfd, &c, 1), 0);
+	}
+	assert_true(spare >= 0);
+	for (int i = 0; i < nfill; i++)
+		close(filler[i]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	close(spare);
+	close(cfd);
+	close(lfd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit_counts_suppressed_events),
 		cmocka_unit_test(test_parse_u64_hex_decimal_and_bounds),
 		cmocka_unit_test(test_log_prefix_names_the_object),
+		cmocka_unit_test(test_accept_sheds_a_connection_when_out_of_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,6 +84,7 @@ int cmd_host(int argc, char **argv)
 		return PVPCI_EXIT_FAIL;
 	}
 	struct pvpci_host_config cfg = { .run_dir = o.run_dir, .log = &lg };
+	pvpci_raise_fd_limit(); /* one daemon holds fds for every guest */
 	r = pvpci_host_create(&cfg, &h);
 	if (r == -EBUSY) {
 		fprintf(stderr, "pvpci host: %s is already served by another pvpci host "

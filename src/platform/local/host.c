@@ -77,8 +77,11 @@ static void conn_free(struct hconn *c)
 
 static void accept_conn(struct pvpci_host *h, struct hdom *d)
 {
-	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = pvpci_accept(d->listen_fd, &h->spare_fd);
 
+	if (fd == -EMFILE)
+		pvpci_logf_rl(&h->log, &h->rl, PVPCI_LOG_WARNING,
+			      "d%u: connection shed: out of fds", d->domid);
 	if (fd < 0)
 		return;
 	struct hconn *c = d->nconns < h->max_handles ? calloc(1, sizeof(*c)) : NULL;
@@ -547,7 +550,7 @@ int pvpci_host_create(const struct pvpci_host_config *cfg, struct pvpci_host **o
 		return -ENOMEM;
 	if (!cfg)
 		cfg = &defaults;
-	h->lock_fd = h->epfd = -1;
+	h->lock_fd = h->epfd = h->spare_fd = -1;
 	h->next_domid = 1;
 	h->next_region_id = 1;
 	h->rl = (struct pvpci_ratelimit)PVPCI_RATELIMIT_INIT(5000, 10);
@@ -605,6 +608,8 @@ void pvpci_host_destroy(struct pvpci_host *h)
 		close(h->epfd);
 	if (h->lock_fd >= 0)
 		close(h->lock_fd); /* releases the flock */
+	if (h->spare_fd >= 0)
+		close(h->spare_fd);
 	free(h->assign);
 	free(h);
 }

@@ -103,6 +103,7 @@ struct pvpci_host {
 	struct pvpci_ratelimit rl;
 	int lock_fd;
 	int epfd;
+	int spare_fd; /* see pvpci_accept: sheds connections when out of fds */
 	struct pvpci_store *store;
 	struct pvpci_store_quota quota;
 	struct hsrc store_src;
