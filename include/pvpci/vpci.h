@@ -250,4 +250,130 @@ struct pvpci_vpci_host_stats {
 };
 void pvpci_vpci_host_stats(struct pvpci_vpci_host *h, struct pvpci_vpci_host_stats *out);
 
+/* ---- The local platform's ioreq transport (server.c, server_io.c, guest.c) ----
+ * A guest process reaches vPCI the way an HVM / PVH vCPU reaches an ioreq server: a
+ * shared page in Xen's `shared_iopage` layout (one struct pvpci_ioreq per vCPU; vCPU 0
+ * only here) and an event channel. The guest fills the slot, sets STATE_IOREQ_READY
+ * (release) and notifies; the server copies the slot once into private memory, sets
+ * INPROCESS, serves the private copy (pvpci_vpci_ioreq_handle), writes data (reads) and
+ * then IORESP_READY (release) and notifies; the guest reads data and sets STATE_NONE.
+ *
+ * Store nodes (docs/VPCI.md, "The local platform"), written by the toolstack
+ * (pvpci_ts_vpci_*):
+ *   /local/domain/<be>/backend/vpci/<domid>/0   (owner be, read domid)
+ *       frontend, frontend-id, online, state, domain, num_devs,
+ *       dev-N (host BDF), state-N, vslot-N (optional); the server adds vdev-N (guest
+ *       address), error-N, and pirq/<dddd-bb-dd-f>-<msi|msix>-<index> = PIRQ
+ *   /local/domain/<domid>/device/vpci/0         (owner domid, read be)
+ *       backend, backend-id, state; the guest adds ioreq-ref, event-channel
+ * state-N: 1 attach asked, 4 assigned (vdev-N), 5 detach asked, 6 released / refused
+ * (error-N says why). The backend `state` follows xenbus: 1 written by the toolstack, 2
+ * the server has the guest, 4 connected, 5 closing (toolstack teardown), 6 closed. */
+#define PVPCI_VPCI_BE_FMT "/local/domain/%u/backend/vpci/%u/0"
+#define PVPCI_VPCI_BE_ALL_FMT "/local/domain/%u/backend/vpci"
+#define PVPCI_VPCI_FE_FMT "/local/domain/%u/device/vpci/0"
+#define PVPCI_VPCI_DEV_REQUESTED 1
+#define PVPCI_VPCI_DEV_ASSIGNED 4
+#define PVPCI_VPCI_DEV_DETACHING 5
+#define PVPCI_VPCI_DEV_RELEASED 6
+
+/* The shared page: one request slot per vCPU, at the start of the page. */
+#define PVPCI_IOREQ_MAX_VCPUS (4096 / sizeof(struct pvpci_ioreq))
+
+/* Serves the slot of one vCPU through the ioreq state machine: copies it once (state read
+ * with acquire), and only when it was STATE_IOREQ_READY sets STATE_IOREQ_INPROCESS, serves
+ * the private copy with pvpci_vpci_ioreq_handle, writes data back (reads only: the slot is
+ * never read again) and sets STATE_IORESP_READY with release ordering. Returns 1 when a
+ * request was served (*seen and *rc, both optional, get the request as copied and its
+ * result), 0 when the slot was not READY (nothing written). */
+int pvpci_vpci_ioreq_serve(struct pvpci_vpci_domain *d, volatile struct pvpci_ioreq *slot,
+			   struct pvpci_ioreq *seen, int *rc);
+
+struct pvpci_platform; /* pvpci/platform.h */
+struct pollfd;
+struct pvpci_vpci_server;
+
+/* Where the server gets the device behind a host address a guest was given (and gives it
+ * back): the backend daemon takes it out of the PV backend's table, a test opens a model.
+ * acquire: 0, or a negative errno with a one-line reason in why. */
+struct pvpci_vpci_server_opts {
+	int (*acquire)(void *opaque, struct pvpci_sbdf host, struct pvpci_source **src,
+		       char *why, size_t wlen);
+	void (*release)(void *opaque, struct pvpci_sbdf host, struct pvpci_source *src);
+	void *opaque;
+	bool expose_pcie;            /* show the PCIe capability (read-only) */
+	const struct pvpci_log *log; /* parent log context; NULL = stderr */
+};
+
+/* A server acting as the platform handle's domain (the backend domain, normally 0). It
+ * owns plat's store watch queue and event channel ports: give it a handle of its own.
+ * Single-threaded: every call from one thread. */
+int pvpci_vpci_server_create(struct pvpci_platform *plat,
+			     const struct pvpci_vpci_server_opts *opts,
+			     struct pvpci_vpci_server **out) PVPCI_WUR;
+/* Disconnects every guest, deassigns and releases every device, frees. Store nodes are
+ * left for a restarted server (state-N 4 entries are taken again). */
+void pvpci_vpci_server_destroy(struct pvpci_vpci_server *s);
+/* Watches the backend directory and picks up existing guests. */
+int pvpci_vpci_server_start(struct pvpci_vpci_server *s) PVPCI_WUR;
+#define PVPCI_VPCI_SERVER_NFDS 2
+/* Before poll(): fills up to max pollfds and returns how many (may lower *timeout_ms). */
+int pvpci_vpci_server_poll_prepare(struct pvpci_vpci_server *s, struct pollfd *fds,
+				   size_t max, int *timeout_ms);
+/* After poll(): serves store events and requests (bounded per call). 0, or a negative
+ * errno for a failure of the platform itself (-ESHUTDOWN: the host went away). */
+int pvpci_vpci_server_process(struct pvpci_vpci_server *s);
+/* prepare / poll / process until stop_fd (-1: none) is readable or an error. */
+int pvpci_vpci_server_run(struct pvpci_vpci_server *s, int stop_fd);
+/* Makes a held model device raise an interrupt (pvpci_model_raise): 1 delivered to the
+ * guest's PIRQ, 0 masked / not bound, -ENOENT: no guest holds that device. */
+int pvpci_vpci_server_raise_irq(struct pvpci_vpci_server *s, struct pvpci_sbdf host,
+				enum pvpci_irq_kind kind, unsigned vector);
+/* True if a guest of this server holds the device. */
+bool pvpci_vpci_server_holds(struct pvpci_vpci_server *s, struct pvpci_sbdf host);
+
+struct pvpci_vpci_server_guest {
+	unsigned domid;
+	bool connected;
+	bool crashed;
+	unsigned ndevs;      /* devices assigned */
+	unsigned nirqs;      /* PIRQs bound */
+	uint64_t requests;   /* requests served */
+	uint64_t failed;     /* served with an error (answered all-ones / dropped) */
+	uint64_t spurious;   /* events that found no READY request */
+};
+/* Fills up to max entries (domid order); *n = number of guests. */
+int pvpci_vpci_server_guests(struct pvpci_vpci_server *s, struct pvpci_vpci_server_guest *out,
+			     size_t max, size_t *n) PVPCI_WUR;
+
+/* ---- The guest side: a process acting as a vCPU that traps to the server ---- */
+struct pvpci_vpci_guest;
+/* Connects domain plat's vPCI device (PVPCI_VPCI_FE_FMT): resets a previous session's
+ * state, shares the ioreq page and an event channel with the backend, waits (bounded)
+ * for the server to connect. plat is used for its store and one event channel; do not
+ * use its other ports meanwhile. -ENOENT: no vPCI device attached; -ETIMEDOUT: no server
+ * answered; -ECONNREFUSED: the server refused (its reason in the log). */
+int pvpci_vpci_guest_connect(struct pvpci_platform *plat, int timeout_ms,
+			     const struct pvpci_log *log, struct pvpci_vpci_guest **out)
+	PVPCI_WUR;
+/* Orderly close (the server unmaps, the frontend goes back to Initialising), then frees. */
+void pvpci_vpci_guest_close(struct pvpci_vpci_guest *g);
+/* One request: type PVPCI_IOREQ_TYPE_PCI_CONFIG or _COPY, size 1/2/4/8; waits for the
+ * answer up to the op timeout (pvpci_vpci_guest_set_timeout; default 2000 ms). *data in
+ * (writes) / out (reads). -ETIMEDOUT: no answer (the connection is then unusable:
+ * -ENOTCONN after). */
+int pvpci_vpci_guest_ioreq(struct pvpci_vpci_guest *g, unsigned type, bool read,
+			   uint64_t addr, unsigned size, uint64_t *data) PVPCI_WUR;
+void pvpci_vpci_guest_set_timeout(struct pvpci_vpci_guest *g, int timeout_ms);
+/* Config access by guest address (PCI_CONFIG requests). */
+int pvpci_vpci_guest_cfg_read(struct pvpci_vpci_guest *g, struct pvpci_sbdf a, unsigned reg,
+			      unsigned size, uint32_t *val) PVPCI_WUR;
+int pvpci_vpci_guest_cfg_write(struct pvpci_vpci_guest *g, struct pvpci_sbdf a, unsigned reg,
+			       unsigned size, uint32_t val) PVPCI_WUR;
+/* The raw slot (tests: a guest that misbehaves) and the port the server is notified on. */
+volatile struct pvpci_ioreq *pvpci_vpci_guest_slot(struct pvpci_vpci_guest *g);
+int pvpci_vpci_guest_notify(struct pvpci_vpci_guest *g);
+/* The backend domain and the store path of the backend directory. */
+unsigned pvpci_vpci_guest_backend(const struct pvpci_vpci_guest *g);
+
 #endif
