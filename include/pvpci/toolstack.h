@@ -153,4 +153,38 @@ int pvpci_ts_bdf_from_xs(const char *name, struct pvpci_sbdf *out) PVPCI_WUR;
 /* Name of a XenbusState ("Connected"), "unknown" outside 0..8. */
 const char *pvpci_ts_state_name(int state);
 
+/* ------------------------------------------------------------------------------------
+ * vPCI assignments (local platform): the devices the vPCI ioreq server gives a guest
+ * without a PV frontend (docs/VPCI.md, "The local platform"; node layout in pvpci/vpci.h).
+ * attach: spec as above (function `*`, @vslot kept as vslot-N; the other options are
+ * ignored); each function must be free for every guest of the backend domain, PV or vPCI
+ * (-EBUSY). The first device creates /local/domain/<be>/backend/vpci/<domid>/0 (n<be>,
+ * r<domid>), /local/domain/<domid>/device/vpci/0 (n<domid>, r<be>) and
+ * /libxl/<domid>/device/vpci/0; later ones are appended. When a server runs (the host
+ * device list is published, or it has picked the guest up), the call waits for each entry
+ * to be taken: refused -> the entry is removed and -EBUSY names the server's reason; not
+ * taken in time -> 0 with a warning. detach: an assigned device is released by the server
+ * first (bounded; removed anyway after the timeout, with a warning); the entries after it
+ * are renumbered; the last one removes the directories (a connected guest is closed
+ * first). -ENOENT: not attached through vPCI. */
+struct pvpci_ts_vpci_entry {
+	unsigned index;          /* N of dev-N */
+	struct pvpci_sbdf bdf;   /* the host device */
+	bool has_vdev;
+	struct pvpci_sbdf vdev;  /* the guest address the server gave it */
+	int state;               /* state-N: 1 asked, 4 assigned, 5 detaching, 6 refused */
+	int vslot;               /* -1: any */
+	char error[128];         /* error-N ("" if none) */
+};
+int pvpci_ts_vpci_attach(struct xs_handle *xs, unsigned backend_domid, unsigned domid,
+			 const struct pvpci_pci_spec *spec, int timeout_ms,
+			 struct pvpci_ts_err *err) PVPCI_WUR;
+int pvpci_ts_vpci_detach(struct xs_handle *xs, unsigned backend_domid, unsigned domid,
+			 struct pvpci_sbdf bdf, int timeout_ms, struct pvpci_ts_err *err)
+	PVPCI_WUR;
+/* *out malloc'd (free() it). No vPCI device: 0 entries. -ESRCH: no such domain. */
+int pvpci_ts_vpci_list(struct xs_handle *xs, unsigned backend_domid, unsigned domid,
+		       struct pvpci_ts_vpci_entry **out, size_t *n, struct pvpci_ts_err *err)
+	PVPCI_WUR;
+
 #endif

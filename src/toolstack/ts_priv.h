@@ -98,7 +98,7 @@ int ts_timeout_ms(int timeout_ms);
  * BDF are skipped. */
 int ts_find_dev(struct xs_handle *xs, xs_transaction_t t, const char *dir, unsigned num,
 		struct pvpci_sbdf bdf);
-/* The guest (other than none) whose PCI device under backend domain be holds bdf: its
+/* The guest whose PCI or vPCI device under backend domain be holds bdf: its
  * domid, or -ENOENT. */
 int ts_find_owner(struct xs_handle *xs, xs_transaction_t t, unsigned be,
 		  struct pvpci_sbdf bdf);

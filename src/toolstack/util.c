@@ -293,23 +293,24 @@ int ts_find_dev(struct xs_handle *xs, xs_transaction_t t, const char *dir, unsig
 	return -ENOENT;
 }
 
-int ts_find_owner(struct xs_handle *xs, xs_transaction_t t, unsigned be,
-		  struct pvpci_sbdf bdf)
+/* kind: "pci" (PV guests) or "vpci" (vPCI guests, src/toolstack/vpci.c). */
+static int find_owner_in(struct xs_handle *xs, xs_transaction_t t, unsigned be,
+			 const char *kind, struct pvpci_sbdf bdf)
 {
-	char all[TS_PATH_MAX], dir[TS_PATH_MAX], path[TS_PATH_MAX + 16];
+	char all[TS_PATH_MAX], dir[TS_PATH_MAX + 16], path[TS_PATH_MAX + 32];
 	unsigned n = 0, num;
 	uint64_t d;
 	char **names;
 	int found = -ENOENT;
 
-	snprintf(all, sizeof(all), "/local/domain/%u/backend/pci", be);
+	snprintf(all, sizeof(all), "/local/domain/%u/backend/%s", be, kind);
 	names = xs_directory(xs, t, all, &n);
 	if (!names)
 		return errno == ENOENT ? -ENOENT : xs_errno();
 	for (unsigned i = 0; i < n && found < 0; i++) {
 		if (pvpci_parse_u64(names[i], PVPCI_DOMID_MAX, &d))
 			continue;
-		snprintf(dir, sizeof(dir), "/local/domain/%u/backend/pci/%u/0", be, (unsigned)d);
+		snprintf(dir, sizeof(dir), "%s/%u/0", all, (unsigned)d);
 		snprintf(path, sizeof(path), "%s/num_devs", dir);
 		if (ts_read_uint(xs, t, path, PVPCI_TS_MAX_DEVS, &num))
 			continue;
@@ -318,4 +319,12 @@ int ts_find_owner(struct xs_handle *xs, xs_transaction_t t, unsigned be,
 	}
 	free(names);
 	return found;
+}
+
+int ts_find_owner(struct xs_handle *xs, xs_transaction_t t, unsigned be,
+		  struct pvpci_sbdf bdf)
+{
+	int rc = find_owner_in(xs, t, be, "pci", bdf);
+
+	return rc == -ENOENT ? find_owner_in(xs, t, be, "vpci", bdf) : rc;
 }
