@@ -12,7 +12,9 @@
  *     aer BDF detected|mmio|slotreset|resume normal|frozen|perm_failure
  *                                            run AER recovery; answered when it ends
  *                                            with the PVPCI_AER_RESULT_* number
- * A lock (DIR/backend.lock) keeps a second backend off the same run directory.
+ * A lock (DIR/backend.lock) keeps a second backend off the same run directory. The
+ * vPCI ioreq server runs in the same loop (cmd_vguest.c): a device given to a vPCI guest
+ * (`pvpci attach --vpci`) leaves the PV backend's table until it is detached.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 
 #include "cmds.h"
 #include "ctl.h"
+#include "vpci_local.h"
 #include "pvpci/base.h"
 #include "pvpci/pci.h"
 #include "pvpci/platform.h"
@@ -62,6 +65,7 @@ struct bd {
 	size_t ndevs;
 	struct bd_client cl[BD_MAX_CLIENTS];
 	int lock_fd, lsock, sfd;
+	struct vserver *vs; /* the vPCI ioreq server (cmd_vguest.c) */
 };
 
 /* ---- Model devices ---- */
@@ -211,6 +215,17 @@ static int add_device(struct bd *d, const char *spec)
 	return 0;
 }
 
+/* For the vPCI server: the source served at host. */
+static struct pvpci_source *bd_lookup(void *opaque, struct pvpci_sbdf host)
+{
+	struct bd *d = opaque;
+
+	for (size_t i = 0; i < d->ndevs; i++)
+		if (pvpci_sbdf_eq(d->devs[i].bdf, host))
+			return d->devs[i].src;
+	return NULL;
+}
+
 /* The host device list: rewritten from scratch (a killed backend may have left one). */
 static int publish(struct bd *d)
 {
@@ -358,6 +373,8 @@ static void req_irq(struct bd *d, struct bd_client *c, struct pvpci_sbdf host, c
 	pvpci_sbdf_str(host, a);
 	owner_str(d, host, who, sizeof(who));
 	r = pvpci_backend_raise_irq(d->be, host, k, (unsigned)v);
+	if (r == -ENOENT && d->vs)
+		r = vserver_raise_irq(d->vs, host, k, (unsigned)v);
 	pvpci_logf(&d->lg, PVPCI_LOG_INFO, "%s (%s): injected %s vector %u: %s", a, who,
 		   kind_names[k], (unsigned)v, r == 1 ? "delivered" : r == 0 ? "not delivered"
 										: strerror(-r));
@@ -572,9 +589,14 @@ static int setup(struct bd *d, const struct bd_opts *o)
 		return d->lsock;
 	}
 	r = pvpci_backend_start(d->be);
-	if (r)
+	if (r) {
 		fprintf(stderr, "pvpci backend: cannot watch the backend directory: %s\n",
 			strerror(-r));
+		return r;
+	}
+	r = vserver_open(d->run_dir, &d->lg, d->be, bd_lookup, d, &d->vs);
+	if (r)
+		fprintf(stderr, "pvpci backend: cannot start the vPCI server: %s\n", strerror(-r));
 	return r;
 }
 
@@ -589,6 +611,7 @@ static void teardown(struct bd *d)
 	}
 	if (d->plat && d->be)
 		unpublish(d);
+	vserver_close(d->vs); /* gives its devices back to the PV backend */
 	pvpci_backend_destroy(d->be);
 	for (size_t i = 0; i < d->ndevs; i++)
 		pvpci_source_close(d->devs[i].src);
@@ -603,7 +626,7 @@ static void teardown(struct bd *d)
 static int loop(struct bd *d)
 {
 	for (unsigned busy = 0;; busy++) {
-		struct pollfd fds[PVPCI_BACKEND_NFDS + 2 + BD_MAX_CLIENTS];
+		struct pollfd fds[PVPCI_BACKEND_NFDS + VSERVER_NFDS + 2 + BD_MAX_CLIENTS];
 		size_t map[BD_MAX_CLIENTS];
 		int timeout = -1, n, base, r;
 		size_t nc = 0;
@@ -618,6 +641,7 @@ static int loop(struct bd *d)
 		}
 		if (timeout != 0)
 			busy = 0;
+		n += vserver_poll_prepare(d->vs, fds + n, &timeout);
 		base = n;
 		fds[n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = d->lsock, .events = POLLIN };
@@ -631,6 +655,8 @@ static int loop(struct bd *d)
 		if (fds[base].revents)
 			return 0;
 		r = pvpci_backend_process(d->be);
+		if (!r)
+			r = vserver_process(d->vs);
 		if (r)
 			return r;
 		for (size_t i = 0; i < nc; i++)

@@ -28,6 +28,7 @@
 #include "cmds.h"
 #include "ctl.h"
 #include "guest.h"
+#include "vpci_local.h"
 #include "pvpci/platform.h"
 
 #define FORWARD_TIMEOUT_MS 120000
@@ -425,10 +426,11 @@ static int watch_opts(struct guest *g, int argc, char **argv)
 	return optind == argc ? 0 : -EINVAL;
 }
 
-static int parse_global(struct guest *g, int argc, char **argv, const char **dir)
+static int parse_global(struct guest *g, int argc, char **argv, const char **dir, bool *vpci)
 {
 	static const struct option lo[] = {
 		{ "run-dir", required_argument, NULL, 'd' },
+		{ "vpci", no_argument, NULL, 'V' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "op-timeout", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
@@ -442,6 +444,8 @@ static int parse_global(struct guest *g, int argc, char **argv, const char **dir
 	while ((c = getopt_long(argc, argv, "+d:t:o:", lo, NULL)) != -1) {
 		if (c == 'd')
 			*dir = optarg;
+		else if (c == 'V')
+			*vpci = true;
 		else if (c == 't' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
 			g->connect_timeout_ms = (int)v;
 		else if (c == 'o' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
@@ -457,13 +461,20 @@ int cmd_guest(int argc, char **argv)
 	struct guest *g = calloc(1, sizeof(*g));
 	const char *dir = NULL;
 	int first, r, code = PVPCI_EXIT_FAIL;
+	bool vpci = false;
 
 	if (!g)
 		return PVPCI_EXIT_FAIL;
-	first = parse_global(g, argc, argv, &dir);
+	first = parse_global(g, argc, argv, &dir, &vpci);
 	if (first < 0) {
 		free(g);
 		return pvpci_cmd_usage(argv[0]);
+	}
+	if (vpci) { /* the vPCI ioreq transport instead of a PV frontend: cmd_vguest.c */
+		code = vguest_cmd(argv[0], dir, g->connect_timeout_ms, g->op_timeout_ms,
+				  argc - first, argv + first);
+		free(g);
+		return code;
 	}
 	char **sub = argv + first + 1;
 	int nsub = argc - first - 1;

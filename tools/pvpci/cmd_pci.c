@@ -6,6 +6,8 @@
  * (pvpci/toolstack.h): it joins the local platform's host as the control domain (run
  * directory from --run-dir, $PVPCI_RUN_DIR, /run/pvpci as root, $XDG_RUNTIME_DIR/pvpci)
  * and uses that handle's store connection. DOMID is a domain id or a domain name.
+ * --vpci: attach / detach / list the guest's vPCI devices (served by the vPCI ioreq
+ * server, no PV frontend) instead.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +27,7 @@ struct pci_opts {
 	unsigned backend;
 	int timeout_ms;
 	int first_arg;
+	bool vpci; /* --vpci: a vPCI assignment (src/toolstack/vpci.c) */
 };
 
 static int parse_opts(int argc, char **argv, struct pci_opts *o)
@@ -33,6 +36,7 @@ static int parse_opts(int argc, char **argv, struct pci_opts *o)
 		{ "run-dir", required_argument, NULL, 'd' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "vpci", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL;
@@ -49,6 +53,8 @@ static int parse_opts(int argc, char **argv, struct pci_opts *o)
 			o->backend = (unsigned)v;
 		else if (c == 't' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
 			o->timeout_ms = (int)v;
+		else if (c == 'V' && strcmp(argv[0], "assignable-list"))
+			o->vpci = true;
 		else
 			return pvpci_cmd_usage(argv[0]);
 	}
@@ -139,8 +145,10 @@ int cmd_attach(int argc, char **argv)
 		return PVPCI_EXIT_FAIL;
 	r = resolve_domain(argv[0], p, argv[o.first_arg], &domid);
 	if (r == 0)
-		r = report(argv[0], pvpci_ts_attach(xs, o.backend, domid, &spec, o.timeout_ms,
-						    &err), &err);
+		r = report(argv[0], o.vpci ? pvpci_ts_vpci_attach(xs, o.backend, domid, &spec,
+								  o.timeout_ms, &err)
+					   : pvpci_ts_attach(xs, o.backend, domid, &spec,
+							     o.timeout_ms, &err), &err);
 	else
 		r = PVPCI_EXIT_FAIL;
 	pvpci_platform_close(p);
@@ -171,8 +179,10 @@ int cmd_detach(int argc, char **argv)
 		return PVPCI_EXIT_FAIL;
 	r = resolve_domain(argv[0], p, argv[o.first_arg], &domid);
 	if (r == 0)
-		r = report(argv[0], pvpci_ts_detach(xs, o.backend, domid, bdf, o.timeout_ms,
-						    &err), &err);
+		r = report(argv[0], o.vpci ? pvpci_ts_vpci_detach(xs, o.backend, domid, bdf,
+								  o.timeout_ms, &err)
+					   : pvpci_ts_detach(xs, o.backend, domid, bdf,
+							     o.timeout_ms, &err), &err);
 	else
 		r = PVPCI_EXIT_FAIL;
 	pvpci_platform_close(p);
@@ -187,6 +197,34 @@ static void print_entry(const struct pvpci_ts_entry *e)
 		pvpci_sbdf_str(e->vdev, vdev);
 	printf("%-13s %-13s %s%s%s\n", vdev, pvpci_sbdf_str(e->bdf, bdf), e->opts,
 	       e->name[0] ? ",name=" : "", e->name);
+}
+
+/* list --vpci: Vdev, BDF, state (and the server's reason for a refusal). */
+static int list_vpci(struct xs_handle *xs, const struct pci_opts *o, unsigned domid)
+{
+	static const char *const st[] = { [1] = "pending", [4] = "assigned",
+					  [5] = "detaching", [6] = "refused" };
+	struct pvpci_ts_err err = { "" };
+	struct pvpci_ts_vpci_entry *e = NULL;
+	size_t n = 0;
+
+	if (pvpci_ts_vpci_list(xs, o->backend, domid, &e, &n, &err) < 0) {
+		fprintf(stderr, "pvpci list: %s\n", err.msg);
+		return PVPCI_EXIT_FAIL;
+	}
+	printf("%-13s %-13s %s\n", "Vdev", "BDF", "State");
+	for (size_t i = 0; i < n; i++) {
+		char vdev[PVPCI_SBDF_STRLEN] = "-", bdf[PVPCI_SBDF_STRLEN];
+		int s = e[i].state;
+
+		if (e[i].has_vdev && s == 4)
+			pvpci_sbdf_str(e[i].vdev, vdev);
+		printf("%-13s %-13s %s%s%s\n", vdev, pvpci_sbdf_str(e[i].bdf, bdf),
+		       s > 0 && s < 7 && st[s] ? st[s] : "?", e[i].error[0] ? ": " : "",
+		       e[i].error);
+	}
+	free(e);
+	return PVPCI_EXIT_OK;
 }
 
 int cmd_list(int argc, char **argv)
@@ -207,6 +245,11 @@ int cmd_list(int argc, char **argv)
 	if (open_dom0(argv[0], &o, &p, &xs) < 0)
 		return PVPCI_EXIT_FAIL;
 	r = resolve_domain(argv[0], p, argv[o.first_arg], &domid);
+	if (r == 0 && o.vpci) {
+		r = list_vpci(xs, &o, domid);
+		pvpci_platform_close(p);
+		return r;
+	}
 	if (r == 0)
 		r = pvpci_ts_list(xs, o.backend, domid, &e, &n, &err);
 	pvpci_platform_close(p);
