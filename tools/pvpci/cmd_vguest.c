@@ -231,21 +231,25 @@ static void print_verbose(struct rdc *c, uint8_t htype)
 	print_pirqs(c->v, c->a);
 }
 
+/* lspci's rows under the device's line (which is the title lspci -F reads). */
 static void print_dump(struct rdc *c, unsigned size)
 {
-	uint8_t buf[PCIE_CFG_SIZE];
 	uint32_t v;
 
 	/* As lspci: 4096 bytes only when the extended space answers. */
 	if (size == PCIE_CFG_SIZE && rd(c, PCI_EXT_CAP_START, 4, &v))
 		size = 256;
-	for (unsigned off = 0; off < size; off += 4) {
-		if (rd(c, off, 4, &v))
-			v = ~0u;
-		for (unsigned b = 0; b < 4; b++)
-			buf[off + b] = (uint8_t)(v >> (8 * b));
+	for (unsigned off = 0; off < size; off += 16) {
+		fprintf(c->v->out, off < 0x100 ? "%02x:" : "%03x:", off);
+		for (unsigned i = 0; i < 16; i += 4) {
+			if (rd(c, off + i, 4, &v))
+				v = ~0u;
+			for (unsigned b = 0; b < 4; b++)
+				fprintf(c->v->out, " %02x", (v >> (8 * b)) & 0xff);
+		}
+		fputc('\n', c->v->out);
 	}
-	(void)pvpci_dump_write(c->v->out, c->a, "", buf, size);
+	fputc('\n', c->v->out);
 }
 
 /* One function: 1 printed, 0 nothing there. */
