@@ -238,29 +238,68 @@ static struct vs_dev *dev_find(struct vs_guest *g, struct pvpci_sbdf host, size_
 	return NULL;
 }
 
-/* Entry idx: what the toolstack asks for it. */
-static void sync_entry(struct vs_guest *g, unsigned idx, bool allowed)
+/* One dev-N entry as read. */
+struct entry {
+	struct pvpci_sbdf host;
+	int state;
+	int vslot; /* -1: any */
+	bool valid;
+};
+
+/* Every entry from one transaction: the toolstack renumbers entries in its own
+ * transactions, so reads outside one could see a device twice or miss one. */
+static int entries_tx(struct xs_handle *xs, xs_transaction_t t, const char *be,
+		      struct entry *e, unsigned *num)
+{
+	char path[VS_PATH_MAX + 32], val[32];
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "%s/num_devs", be);
+	if (vs_read_uint(xs, t, path, VS_MAX_DEVS, &v))
+		v = 0;
+	*num = (unsigned)v;
+	for (unsigned i = 0; i < *num; i++) {
+		vs_key(path, sizeof(path), be, "dev", i);
+		e[i].valid = !vs_read(xs, t, path, val, sizeof(val)) &&
+			     !pvpci_sbdf_parse(val, &e[i].host, NULL);
+		vs_key(path, sizeof(path), be, "state", i);
+		e[i].state = vs_read_state(xs, t, path);
+		vs_key(path, sizeof(path), be, "vslot", i);
+		e[i].vslot = vs_read_uint(xs, t, path, PVPCI_VPCI_SLOTS - 1, &v) ? -1 : (int)v;
+	}
+	return 0;
+}
+
+static int read_entries(struct vs_guest *g, struct entry *e, unsigned *num)
 {
 	struct xs_handle *xs = g->s->xs;
-	struct entry_upd u = { .g = g, .idx = idx };
-	char path[VS_PATH_MAX + 32], val[32], why[200];
-	uint64_t vslot;
-	struct vs_dev *d;
-	size_t di = 0;
-	int st;
 
-	vs_key(path, sizeof(path), g->be, "dev", idx);
-	if (vs_read(xs, XBT_NULL, path, val, sizeof(val)) || pvpci_sbdf_parse(val, &u.host, NULL))
-		return;
-	vs_key(path, sizeof(path), g->be, "state", idx);
-	st = vs_read_state(xs, XBT_NULL, path);
-	vs_key(path, sizeof(path), g->be, "vslot", idx);
-	if (vs_read_uint(xs, XBT_NULL, path, PVPCI_VPCI_SLOTS - 1, &vslot))
-		vslot = UINT64_MAX;
-	d = dev_find(g, u.host, &di);
-	if (allowed && (st == PVPCI_VPCI_DEV_REQUESTED || st == PVPCI_VPCI_DEV_ASSIGNED)) {
-		int rc = d ? 0 : dev_take(g, u.host, vslot == UINT64_MAX ? -1 : (int)vslot, why,
-					  sizeof(why));
+	for (int i = 0; i < VS_TX_RETRIES; i++) {
+		xs_transaction_t t = xs_transaction_start(xs);
+
+		if (t == XBT_NULL)
+			return -EIO;
+		(void)entries_tx(xs, t, g->be, e, num);
+		errno = 0;
+		if (xs_transaction_end(xs, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return -EIO;
+	}
+	return -EAGAIN;
+}
+
+/* Entry idx: what the toolstack asks for it. */
+static void sync_entry(struct vs_guest *g, unsigned idx, const struct entry *e, bool allowed)
+{
+	struct entry_upd u = { .g = g, .idx = idx, .host = e->host };
+	char why[200], a[PVPCI_SBDF_STRLEN];
+	struct vs_dev *d = dev_find(g, e->host, &(size_t){ 0 });
+	size_t di = d ? (size_t)(d - g->devs) : 0;
+
+	if (allowed && (e->state == PVPCI_VPCI_DEV_REQUESTED ||
+			e->state == PVPCI_VPCI_DEV_ASSIGNED)) {
+		int rc = d ? 0 : dev_take(g, e->host, e->vslot, why, sizeof(why));
 
 		if (!d && !rc)
 			d = &g->devs[g->ndevs - 1];
@@ -270,9 +309,10 @@ static void sync_entry(struct vs_guest *g, unsigned idx, bool allowed)
 		u.vdev = rc ? NULL : &d->guest;
 		u.err = rc ? why : NULL;
 		if (rc)
-			pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_WARNING, "%s refused: %s", val, why);
+			pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_WARNING, "%s refused: %s",
+				      pvpci_sbdf_str(e->host, a), why);
 		(void)entry_update(&u);
-	} else if (st == PVPCI_VPCI_DEV_DETACHING) {
+	} else if (e->state == PVPCI_VPCI_DEV_DETACHING) {
 		if (d)
 			dev_release(g, di);
 		u.state = PVPCI_VPCI_DEV_RELEASED;
@@ -282,19 +322,25 @@ static void sync_entry(struct vs_guest *g, unsigned idx, bool allowed)
 
 static void sync_devices(struct vs_guest *g, bool allowed)
 {
-	char path[VS_PATH_MAX + 16];
-	uint64_t num = 0;
+	struct entry *e = calloc(VS_MAX_DEVS, sizeof(*e));
+	unsigned num = 0;
 
+	if (!e || read_entries(g, e, &num)) {
+		/* keep what the guest holds; the next event tries again */
+		pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_WARNING, "cannot read the entries");
+		free(e);
+		return;
+	}
+	g->devs_synced = true;
 	for (size_t i = 0; i < g->ndevs; i++)
 		g->devs[i].seen = false;
-	snprintf(path, sizeof(path), "%s/num_devs", g->be);
-	if (vs_read_uint(g->s->xs, XBT_NULL, path, VS_MAX_DEVS, &num))
-		num = 0;
 	for (unsigned i = 0; i < num; i++)
-		sync_entry(g, i, allowed);
+		if (e[i].valid)
+			sync_entry(g, i, &e[i], allowed);
 	for (size_t i = g->ndevs; i-- > 0;)
 		if (!g->devs[i].seen)
 			dev_release(g, i);
+	free(e);
 }
 
 /* ---- Connection states ---- */
@@ -357,8 +403,10 @@ static bool node_exists(struct xs_handle *xs, const char *path)
 	return rc == 0 || rc == -E2BIG;
 }
 
-/* Re-read one guest: its devices, then its connection. */
-static void guest_scan(struct pvpci_vpci_server *s, unsigned domid)
+/* Re-read one guest: its devices (devices: false for an event of its frontend directory,
+ * which only the guest writes: it cannot make the server walk the entries), then its
+ * connection. */
+static void guest_scan(struct pvpci_vpci_server *s, unsigned domid, bool devices)
 {
 	struct vs_guest *g = guest_find(s, domid);
 	char path[VS_PATH_MAX + 16];
@@ -383,7 +431,8 @@ static void guest_scan(struct pvpci_vpci_server *s, unsigned domid)
 	snprintf(path, sizeof(path), "%s/online", g->be);
 	if (vs_read_uint(s->xs, XBT_NULL, path, 1, &online))
 		online = 1;
-	sync_devices(g, alive && online && be != 5);
+	if (devices || !g->devs_synced)
+		sync_devices(g, alive && online && be != 5);
 	sync_state(g, alive);
 }
 
@@ -401,22 +450,24 @@ static void scan_all(struct pvpci_vpci_server *s)
 		if (*end || end == names[i] || names[i][0] < '0' || names[i][0] > '9' ||
 		    v > PVPCI_DOMID_MAX)
 			continue;
-		guest_scan(s, (unsigned)v);
+		guest_scan(s, (unsigned)v, true);
 	}
 	free(names);
 	for (unsigned i = 0; i < nold; i++)
-		guest_scan(s, old[i]);
+		guest_scan(s, old[i], true);
 }
 
-/* The guest a watch event is about (-1: all of them). */
-static long event_domid(struct pvpci_vpci_server *s, const char *path, const char *token)
+/* The guest a watch event is about (-1: all of them); *fe: only its frontend. */
+static long event_domid(struct pvpci_vpci_server *s, const char *path, const char *token,
+			bool *fe)
 {
 	size_t rl = strlen(s->root);
 	const char *p;
 	char *end;
 	unsigned long v;
 
-	if (!strncmp(token, TOKEN_FE, strlen(TOKEN_FE)))
+	*fe = !strncmp(token, TOKEN_FE, strlen(TOKEN_FE));
+	if (*fe)
 		p = token + strlen(TOKEN_FE);
 	else if (!strcmp(token, TOKEN_BE) && !strncmp(path, s->root, rl) && path[rl] == '/')
 		p = path + rl + 1;
@@ -501,25 +552,41 @@ static struct vs_guest *guest_by_port(struct pvpci_vpci_server *s, unsigned port
 	return NULL;
 }
 
+/* A batch of store events, each guest scanned once after it (the scans are
+ * level-triggered, so a burst of events costs one scan). */
 static void store_events(struct pvpci_vpci_server *s)
 {
+	struct { unsigned domid; bool devices; } todo[VS_EVENTS_PER_TURN];
+	size_t n = 0, k;
 	bool all = false;
 
 	for (int i = 0; i < VS_EVENTS_PER_TURN; i++) {
 		char **ev = xs_check_watch(s->xs);
+		bool fe;
 		long d;
 
 		if (!ev)
 			break;
-		d = event_domid(s, ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
-		if (d >= 0)
-			guest_scan(s, (unsigned)d);
-		else
-			all = true;
+		d = event_domid(s, ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN], &fe);
 		free(ev);
+		if (d < 0) {
+			all = true;
+			continue;
+		}
+		for (k = 0; k < n && todo[k].domid != (unsigned)d; k++)
+			;
+		if (k == n) {
+			todo[n].domid = (unsigned)d;
+			todo[n++].devices = false;
+		}
+		todo[k].devices |= !fe;
 	}
-	if (all)
+	if (all) {
 		scan_all(s);
+		return;
+	}
+	for (k = 0; k < n; k++)
+		guest_scan(s, todo[k].domid, todo[k].devices);
 }
 
 int pvpci_vpci_server_process(struct pvpci_vpci_server *s)

@@ -55,6 +55,7 @@ struct vs_guest {
 	struct pvpci_vpci_host *table; /* the mapping table (what the p2m would hold) */
 	struct vs_dev devs[VS_MAX_DEVS];
 	size_t ndevs;
+	bool devs_synced;       /* the dev-N entries were read at least once */
 	struct vs_irq *irqs;    /* VS_MAX_IRQS, allocated with the guest */
 	unsigned nirqs;
 	/* the connection */
