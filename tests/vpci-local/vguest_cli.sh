@@ -30,7 +30,7 @@ expect_eq "$out" "0000:00:00.0  0000:03:00.0  assigned
 expect_eq "$($P assignable-list | awk '$1 == "0000:03:00.0" {print $2}')" 1 "owner"
 
 # the guest enumerates bus 0 through PCI_CONFIG ioreqs
-out=$($G web lspci) || fail "guest --vpci lspci"
+out=$($P guest web --vpci lspci) || fail "guest DOMID --vpci lspci"
 expect_eq "$out" "00:00.0 Ethernet controller [0200]: 8086:10fb (rev 01)
 00:01.0 VGA compatible controller [0300]: 10de:128b (rev a1)
 00:01.1 Audio device [0403]: 10de:0e0f (rev a1)" "guest --vpci lspci"

@@ -470,6 +470,11 @@ int cmd_guest(int argc, char **argv)
 		free(g);
 		return pvpci_cmd_usage(argv[0]);
 	}
+	if (!vpci && argc - first > 2 && !strcmp(argv[first + 1], "--vpci")) {
+		argv[first + 1] = argv[first]; /* DOMID --vpci CMD: as the issue spells it */
+		first++;
+		vpci = true;
+	}
 	if (vpci) { /* the vPCI ioreq transport instead of a PV frontend: cmd_vguest.c */
 		code = vguest_cmd(argv[0], dir, g->connect_timeout_ms, g->op_timeout_ms,
 				  argc - first, argv + first);

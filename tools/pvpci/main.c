@@ -41,7 +41,7 @@ static const struct pvpci_cmd commands[] = {
 	  "[--run-dir DIR] [--device BDF=MODEL[#N]]... [--mode vpci|passthrough] [--aer-timeout SECONDS] [-v]",
 	  "run the PV PCI backend on the local platform, serving model devices to guests" },
 	{ "guest", cmd_guest,
-	  "[--run-dir DIR] [--timeout MS] [--op-timeout MS] [--vpci] DOMID lspci [-v] [-x|-xxx|-xxxx] | "
+	  "[--run-dir DIR] [--timeout MS] [--op-timeout MS] [--vpci] DOMID [--vpci] lspci [-v] [-x|-xxx|-xxxx] | "
 	  "read BDF OFF SIZE | write BDF OFF SIZE VALUE | msi|msix BDF enable [NVEC]|disable | intx BDF | "
 	  "watch [--aer-result recovered|disconnect|none|can_recover|need_reset]",
 	  "act as a guest's PCI frontend: list, access, MSI / MSI-X, watch events; --vpci: "
