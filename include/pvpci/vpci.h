@@ -302,6 +302,12 @@ struct pvpci_vpci_server_opts {
 	void (*release)(void *opaque, struct pvpci_sbdf host, struct pvpci_source *src);
 	void *opaque;
 	bool expose_pcie;            /* show the PCIe capability (read-only) */
+	/* poll_prepare spins this long on the connected guests' slots (no system call)
+	 * before the caller sleeps, so back-to-back requests are served without wake-ups
+	 * (a request seen first is served before its event, which then finds no work).
+	 * 0 = never spin (the default: on a machine with few CPUs shared with the guests,
+	 * spinning on both sides costs more than it saves; docs/VPCI.md has figures). */
+	uint64_t spin_ns;
 	const struct pvpci_log *log; /* parent log context; NULL = stderr */
 };
 

@@ -529,6 +529,32 @@ int pvpci_vpci_server_start(struct pvpci_vpci_server *s)
 	return 0;
 }
 
+/* A connected guest's slot is READY (one shared-memory load each). */
+static bool any_ready(struct pvpci_vpci_server *s)
+{
+	for (struct vs_guest *g = s->guests; g; g = g->next)
+		if (g->connected &&
+		    (__atomic_load_n(&((volatile struct pvpci_ioreq *)g->page)->flags,
+				     __ATOMIC_ACQUIRE) & PVPCI_IOREQ_STATE_MASK) ==
+			    PVPCI_IOREQ_STATE_READY)
+			return true;
+	return false;
+}
+
+static bool spin(struct pvpci_vpci_server *s)
+{
+	uint64_t start = pvpci_now_ns();
+
+	if (!s->o.spin_ns || !s->guests)
+		return false;
+	for (unsigned i = 0;; i++) {
+		if (any_ready(s))
+			return true;
+		if ((i & 15) == 15 && pvpci_now_ns() - start >= s->o.spin_ns)
+			return false;
+	}
+}
+
 int pvpci_vpci_server_poll_prepare(struct pvpci_vpci_server *s, struct pollfd *fds,
 				   size_t max, int *timeout_ms)
 {
@@ -538,7 +564,9 @@ int pvpci_vpci_server_poll_prepare(struct pvpci_vpci_server *s, struct pollfd *f
 		fds[n++] = (struct pollfd){ .fd = xs_fileno(s->xs), .events = POLLIN };
 	if (max >= 2) {
 		fds[n++] = (struct pollfd){ .fd = pvpci_evtchn_fd(s->plat), .events = POLLIN };
-		if (pvpci_evtchn_prepare_wait(s->plat) == -EBUSY)
+		if (*timeout_ms != 0 && spin(s))
+			*timeout_ms = 0;
+		else if (pvpci_evtchn_prepare_wait(s->plat) == -EBUSY)
 			*timeout_ms = 0;
 	}
 	return n;
@@ -606,6 +634,15 @@ int pvpci_vpci_server_process(struct pvpci_vpci_server *s)
 		if (g)
 			vs_serve(g);
 		(void)pvpci_evtchn_eoi(s->plat, (unsigned)port, !g || g->spurious != before);
+	}
+	/* requests seen before their event (spin): served now, their events find no work */
+	for (struct vs_guest *g = s->guests; g; g = g->next) {
+		uint64_t sp = g->spurious;
+
+		if (g->connected) {
+			vs_serve(g);
+			g->spurious = sp; /* an empty look is not the guest's doing */
+		}
 	}
 	return 0;
 }

@@ -55,6 +55,7 @@ static struct fx F;
 /* ---- The server process ---- */
 
 struct srv_args {
+	uint64_t spin_ns;
 	int cmd_rd, ans_wr;
 	int cmd_wr, ans_rd; /* the test's ends: closed here, so its close is our EOF */
 };
@@ -87,7 +88,8 @@ static void release(void *opaque, struct pvpci_sbdf host, struct pvpci_source *s
 static int server_main(void *arg)
 {
 	struct srv_args *a = arg;
-	struct pvpci_vpci_server_opts o = { .acquire = acquire, .release = release };
+	struct pvpci_vpci_server_opts o = { .acquire = acquire, .release = release,
+					    .spin_ns = a->spin_ns };
 	struct pvpci_platform *p = th_open(&F.h, 0, true);
 	struct pvpci_vpci_server *s;
 	struct pvpci_log lg;
@@ -122,19 +124,24 @@ static int server_main(void *arg)
 	return 0;
 }
 
-static void server_start(void)
+static void server_start_spin(uint64_t spin_ns)
 {
 	int cmd[2], ans[2];
 	struct srv_args a;
 
 	assert_int_equal(pipe(cmd), 0);
 	assert_int_equal(pipe(ans), 0);
-	a = (struct srv_args){ cmd[0], ans[1], cmd[1], ans[0] };
+	a = (struct srv_args){ spin_ns, cmd[0], ans[1], cmd[1], ans[0] };
 	F.srv = th_spawn(server_main, &a);
 	close(cmd[0]);
 	close(ans[1]);
 	F.cmd_wr = cmd[1];
 	F.ans_rd = ans[0];
+}
+
+static void server_start(void)
+{
+	server_start_spin(0);
 }
 
 static int server_stop(void)
@@ -152,7 +159,7 @@ static int server_stop(void)
 
 /* ---- Fixture ---- */
 
-static int setup_common(bool with_server)
+static int setup_common(bool with_server, uint64_t spin_ns)
 {
 	memset(&F, 0, sizeof(F));
 	if (th_host_start(&F.h, NULL) < 0)
@@ -170,12 +177,14 @@ static int setup_common(bool with_server)
 			return -1;
 	}
 	if (with_server)
-		server_start();
+		server_start_spin(spin_ns);
 	return 0;
 }
 
-static int setup(void **state) { return setup_common(true); }
-static int setup_no_server(void **state) { return setup_common(false); }
+static int setup(void **state) { return setup_common(true, 0); }
+/* the server spins on the slots: requests are served before their events */
+static int setup_spin(void **state) { return setup_common(true, 20000); }
+static int setup_no_server(void **state) { return setup_common(false, 0); }
 
 static int teardown(void **state)
 {
@@ -613,6 +622,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guest_lists_its_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_guest_answered_and_contained, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_guest_answered_and_contained,
+						setup_spin, teardown),
 		cmocka_unit_test_setup_teardown(test_msi_reaches_guest_through_pirq, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_detach_under_connected_guest, setup,
