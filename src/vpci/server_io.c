@@ -111,8 +111,8 @@ int vs_connect(struct vs_guest *g, char *why, size_t wlen)
 	}
 	g->port = (unsigned)port;
 	g->connected = true;
-	pvpci_logf(&g->log, PVPCI_LOG_INFO, "connected (ioreq-ref %" PRIu64 ", port %u)", ref,
-		   g->port);
+	pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_INFO, "connected (ioreq-ref %" PRIu64
+		      ", port %u)", ref, g->port);
 	vs_serve(g); /* a request made before we bound is not lost */
 	return 0;
 }
@@ -126,7 +126,7 @@ void vs_disconnect(struct vs_guest *g)
 	g->page = NULL;
 	g->port = 0;
 	g->connected = false;
-	pvpci_logf(&g->log, PVPCI_LOG_INFO, "disconnected");
+	pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_INFO, "disconnected");
 }
 
 /* ---- The platform ops ---- */
