@@ -15,6 +15,8 @@
  * A lock (DIR/backend.lock) keeps a second backend off the same run directory. The
  * vPCI ioreq server runs in the same loop (cmd_vguest.c): a device given to a vPCI guest
  * (`pvpci attach --vpci`) leaves the PV backend's table until it is detached.
+ * --platform xen: the same daemon in dom0 of a real Xen (Xen's libraries), serving real
+ * devices (--device BDF=sysfs: the sysfs source) to PV guests; no vPCI server there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -199,7 +202,14 @@ static int add_device(struct bd *d, const char *spec)
 		return -EINVAL;
 	}
 	snprintf(dev->model, sizeof(dev->model), "%s", eq + 1);
-	r = open_model(d, eq + 1, dev->bdf, &dev->src, why, sizeof(why));
+	if (strcmp(eq + 1, "sysfs") == 0) {
+		char a[PVPCI_SBDF_STRLEN];
+
+		r = pvpci_sysfs_open(pvpci_sbdf_str(dev->bdf, a), NULL, &d->lg, &dev->src);
+		snprintf(why, sizeof(why), "%s: %s", a, r ? strerror(-r) : "");
+	} else {
+		r = open_model(d, eq + 1, dev->bdf, &dev->src, why, sizeof(why));
+	}
 	if (r) {
 		fprintf(stderr, "pvpci backend: --device %s: %s\n", spec, why);
 		return r;
@@ -326,8 +336,6 @@ static void owner_str(struct bd *d, struct pvpci_sbdf host, char *buf, size_t le
 			snprintf(buf, len, "d%u %s", info[i].domid, pvpci_sbdf_str(info[i].virt, v));
 }
 
-static const char *const kind_names[] = { [PVPCI_IRQ_INTX] = "intx", [PVPCI_IRQ_MSI] = "msi",
-					  [PVPCI_IRQ_MSIX] = "msix" };
 
 /* auto: the interrupt type the device uses now (INTx when none). */
 static enum pvpci_irq_kind current_kind(struct bd *d, struct pvpci_sbdf host)
@@ -357,10 +365,10 @@ static void req_irq(struct bd *d, struct bd_client *c, struct pvpci_sbdf host, c
 	} else {
 		size_t i;
 
-		for (i = 0; i < PVPCI_ARRAY_SIZE(kind_names); i++)
-			if (strcmp(kind, kind_names[i]) == 0)
+		for (i = 0; i < PVPCI_ARRAY_SIZE(ctl_kind_names); i++)
+			if (strcmp(kind, ctl_kind_names[i]) == 0)
 				break;
-		if (i == PVPCI_ARRAY_SIZE(kind_names)) {
+		if (i == PVPCI_ARRAY_SIZE(ctl_kind_names)) {
 			reply(c, -EINVAL, "unknown interrupt kind '%s'", kind);
 			return;
 		}
@@ -376,40 +384,28 @@ static void req_irq(struct bd *d, struct bd_client *c, struct pvpci_sbdf host, c
 	if (r == -ENOENT && d->vs)
 		r = vserver_raise_irq(d->vs, host, k, (unsigned)v);
 	pvpci_logf(&d->lg, PVPCI_LOG_INFO, "%s (%s): injected %s vector %u: %s", a, who,
-		   kind_names[k], (unsigned)v, r == 1 ? "delivered" : r == 0 ? "not delivered"
+		   ctl_kind_names[k], (unsigned)v, r == 1 ? "delivered" : r == 0 ? "not delivered"
 										: strerror(-r));
 	if (r == 1)
-		reply(c, 1, "%s (%s): %s vector %u delivered", a, who, kind_names[k], (unsigned)v);
+		reply(c, 1, "%s (%s): %s vector %u delivered", a, who, ctl_kind_names[k], (unsigned)v);
 	else if (r == 0)
 		reply(c, 0, "%s (%s): %s vector %u not delivered (masked or disabled)", a, who,
-		      kind_names[k], (unsigned)v);
+		      ctl_kind_names[k], (unsigned)v);
 	else
-		reply(c, r, "%s: %s vector %u: %s", a, kind_names[k], (unsigned)v,
+		reply(c, r, "%s: %s vector %u: %s", a, ctl_kind_names[k], (unsigned)v,
 	      r == -ENOENT ? "no such device in this backend"
 	      : r == -ENODEV ? "the device has no such interrupt"
 	      : r == -EINVAL ? "vector out of range" : strerror(-r));
 }
 
-static const char *const stage_names[] = { "detected", "mmio", "slotreset", "resume" };
 static const unsigned stage_cmds[] = { XEN_PCI_OP_aer_detected, XEN_PCI_OP_aer_mmio,
 				       XEN_PCI_OP_aer_slotreset, XEN_PCI_OP_aer_resume };
-static const char *const channel_names[] = { [PVPCI_AER_CHANNEL_NORMAL] = "normal",
-					     [PVPCI_AER_CHANNEL_FROZEN] = "frozen",
-					     [PVPCI_AER_CHANNEL_PERM_FAILURE] = "perm_failure" };
-
-static int lookup(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && strcmp(names[i], s) == 0)
-			return (int)i;
-	return -1;
-}
 
 static void req_aer(struct bd *d, struct bd_client *c, struct pvpci_sbdf host,
 		    const char *stage, const char *channel)
 {
-	int st = lookup(stage_names, PVPCI_ARRAY_SIZE(stage_names), stage);
-	int ch = lookup(channel_names, PVPCI_ARRAY_SIZE(channel_names), channel);
+	int st = ctl_lookup(ctl_stage_names, PVPCI_ARRAY_SIZE(ctl_stage_names), stage);
+	int ch = ctl_lookup(ctl_channel_names, PVPCI_ARRAY_SIZE(ctl_channel_names), channel);
 	char a[PVPCI_SBDF_STRLEN], who[48];
 	int r;
 
@@ -480,6 +476,7 @@ static void accept_clients(struct bd *d)
 
 struct bd_opts {
 	const char *run_dir;
+	const char *platform; /* "local" (default) or "xen" */
 	const char *devices[BD_MAX_DEVS];
 	size_t ndev;
 	enum pvpci_backend_mode mode;
@@ -514,12 +511,14 @@ static int parse_opts(int argc, char **argv, struct bd_opts *o)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "aer-timeout", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->platform = "local";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:D:m:a:v", lo, NULL)) != -1) {
 		if (c == 'd')
@@ -532,6 +531,8 @@ static int parse_opts(int argc, char **argv, struct bd_opts *o)
 			o->aer_timeout_s = (unsigned)v;
 		else if (c == 'v')
 			o->verbose = true;
+		else if (c == 'P' && (!strcmp(optarg, "local") || !strcmp(optarg, "xen")))
+			o->platform = optarg;
 		else
 			return pvpci_cmd_usage(argv[0]);
 	}
@@ -558,11 +559,19 @@ static int setup(struct bd *d, const struct bd_opts *o)
 		.mode = o->mode, .aer_timeout_ms = o->aer_timeout_s * 1000u,
 		.on_aer_done = on_aer_done, .on_kill = on_kill, .opaque = d, .log = &d->lg,
 	};
-	int r = pvpci_platform_open("local", &cfg, &d->plat);
+	bool xen = strcmp(o->platform, "xen") == 0;
+	int r;
 
+	if (xen)
+		(void)mkdir(d->run_dir, 0700); /* dom0 has no pvpci host to make it */
+	r = pvpci_platform_open(o->platform, &cfg, &d->plat);
 	if (r) {
-		fprintf(stderr, "pvpci backend: no pvpci host serves %s: %s\n", d->run_dir,
-			strerror(-r));
+		if (xen)
+			fprintf(stderr, "pvpci backend: cannot open the xen platform: %s\n",
+				strerror(-r));
+		else
+			fprintf(stderr, "pvpci backend: no pvpci host serves %s: %s\n",
+				d->run_dir, strerror(-r));
 		return r;
 	}
 	r = take_lock(d);
@@ -594,6 +603,8 @@ static int setup(struct bd *d, const struct bd_opts *o)
 			strerror(-r));
 		return r;
 	}
+	if (xen)
+		return 0; /* the vPCI ioreq server is the local platform's */
 	r = vserver_open(d->run_dir, &d->lg, d->be, bd_lookup, d, &d->vs);
 	if (r)
 		fprintf(stderr, "pvpci backend: cannot start the vPCI server: %s\n", strerror(-r));
@@ -641,7 +652,8 @@ static int loop(struct bd *d)
 		}
 		if (timeout != 0)
 			busy = 0;
-		n += vserver_poll_prepare(d->vs, fds + n, &timeout);
+		if (d->vs)
+			n += vserver_poll_prepare(d->vs, fds + n, &timeout);
 		base = n;
 		fds[n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = d->lsock, .events = POLLIN };
@@ -655,7 +667,7 @@ static int loop(struct bd *d)
 		if (fds[base].revents)
 			return 0;
 		r = pvpci_backend_process(d->be);
-		if (!r)
+		if (!r && d->vs)
 			r = vserver_process(d->vs);
 		if (r)
 			return r;
@@ -703,100 +715,4 @@ int cmd_backend(int argc, char **argv)
 	teardown(d);
 	free(d);
 	return r ? PVPCI_EXIT_FAIL : PVPCI_EXIT_OK;
-}
-
-/* ---- pvpci inject ---- */
-
-static int inject_usage(void)
-{
-	return pvpci_cmd_usage("inject");
-}
-
-static int inject_send(const char *run_dir, const char *req, int timeout_ms, int *code)
-{
-	char p[PATH_MAX + 32], ans[600];
-	int fd, r;
-
-	snprintf(p, sizeof(p), "%s/%s", run_dir, CTL_BACKEND_SOCK);
-	fd = ctl_connect(p);
-	if (fd < 0) {
-		fprintf(stderr, "pvpci inject: no pvpci backend listens on %s: %s\n", p,
-			strerror(-fd));
-		return fd;
-	}
-	r = ctl_send(fd, req, strlen(req), NULL, 0);
-	if (!r)
-		r = ctl_recv(fd, ans, sizeof(ans), NULL, NULL, timeout_ms);
-	close(fd);
-	if (r == 0)
-		r = -ECONNRESET;
-	if (r < 0) {
-		fprintf(stderr, "pvpci inject: %s\n", r == -ETIMEDOUT
-			? "no answer from the backend in time" : strerror(-r));
-		return r;
-	}
-	char *sp = strchr(ans, ' ');
-	*code = atoi(ans);
-	(*code < 0 ? fprintf(stderr, "pvpci inject: %s\n", sp ? sp + 1 : ans)
-		   : printf("%s\n", sp ? sp + 1 : ans));
-	return 0;
-}
-
-int cmd_inject(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "run-dir", required_argument, NULL, 'd' },
-		{ "state", required_argument, NULL, 's' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *state = "normal";
-	char run_dir[PATH_MAX], req[256];
-	struct pvpci_parse_err perr;
-	struct pvpci_sbdf bdf;
-	int c, code = 0, timeout = 30000;
-	uint64_t v;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:t:", lo, NULL)) != -1) {
-		if (c == 'd')
-			dir = optarg;
-		else if (c == 's' && lookup(channel_names, PVPCI_ARRAY_SIZE(channel_names),
-					   optarg) >= 0)
-			state = optarg;
-		else if (c == 't' && pvpci_parse_u64(optarg, 86400000, &v) == 0 && v > 0)
-			timeout = (int)v;
-		else
-			return inject_usage();
-	}
-	int n = argc - optind;
-	char **a = argv + optind;
-	if (n < 2 || pvpci_sbdf_parse(a[1], &bdf, &perr))
-		return inject_usage();
-	if (strcmp(a[0], "irq") == 0 && n <= 4) {
-		const char *kind = n >= 3 ? a[2] : "auto";
-		const char *vec = n >= 4 ? a[3] : "0";
-
-		if (lookup(kind_names, PVPCI_ARRAY_SIZE(kind_names), kind) < 0 &&
-		    strcmp(kind, "auto") != 0)
-			return inject_usage();
-		if (pvpci_parse_u64(vec, 2047, &v))
-			return inject_usage();
-		snprintf(req, sizeof(req), "irq %s %s %s", a[1], kind, vec);
-	} else if (strcmp(a[0], "aer") == 0 && n <= 3) {
-		const char *stage = n == 3 ? a[2] : "detected";
-
-		if (lookup(stage_names, PVPCI_ARRAY_SIZE(stage_names), stage) < 0)
-			return inject_usage();
-		snprintf(req, sizeof(req), "aer %s %s %s", a[1], stage, state);
-	} else {
-		return inject_usage();
-	}
-	if (ctl_run_dir(argv[0], dir, run_dir, sizeof(run_dir)) < 0)
-		return PVPCI_EXIT_USAGE;
-	if (inject_send(run_dir, req, timeout, &code) < 0)
-		return PVPCI_EXIT_FAIL;
-	if (a[0][0] == 'i')
-		return code == 1 ? PVPCI_EXIT_OK : PVPCI_EXIT_FAIL;
-	return code == PVPCI_AER_RESULT_RECOVERED ? PVPCI_EXIT_OK : PVPCI_EXIT_FAIL;
 }

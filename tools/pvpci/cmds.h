@@ -45,7 +45,7 @@ int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_assignable_list(int argc, char **argv);
-/* cmd_backend.c, cmd_guest.c */
+/* cmd_backend.c, cmd_inject.c, cmd_guest.c */
 int cmd_backend(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
 int cmd_guest(int argc, char **argv);

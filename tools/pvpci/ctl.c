@@ -19,9 +19,26 @@
 
 #include "ctl.h"
 #include "pvpci/base.h"
+#include "pvpci/pciif.h"
 #include "pvpci/platform.h"
+#include "pvpci/source.h"
 
 #define CTL_MAX_FDS 4
+
+const char *const ctl_kind_names[3] = { [PVPCI_IRQ_INTX] = "intx", [PVPCI_IRQ_MSI] = "msi",
+					[PVPCI_IRQ_MSIX] = "msix" };
+const char *const ctl_stage_names[4] = { "detected", "mmio", "slotreset", "resume" };
+const char *const ctl_channel_names[4] = { [PVPCI_AER_CHANNEL_NORMAL] = "normal",
+					   [PVPCI_AER_CHANNEL_FROZEN] = "frozen",
+					   [PVPCI_AER_CHANNEL_PERM_FAILURE] = "perm_failure" };
+
+int ctl_lookup(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
 
 int ctl_run_dir(const char *cmd, const char *dir, char *buf, size_t len)
 {

@@ -39,6 +39,14 @@ int ctl_recv(int fd, char *buf, size_t cap, int *fds, size_t *nfds, int timeout_
 /* A signalfd for SIGTERM and SIGINT (both blocked); SIGPIPE ignored. -1 on error. */
 int ctl_stop_fd(void);
 
+/* The words of the backend's control requests (indexed by enum pvpci_irq_kind, by AER
+ * stage in XEN_PCI_OP_aer_detected / mmio / slotreset / resume order, and by
+ * PVPCI_AER_CHANNEL_*), and their lookup: the index, or -1. */
+extern const char *const ctl_kind_names[3];
+extern const char *const ctl_stage_names[4];
+extern const char *const ctl_channel_names[4];
+int ctl_lookup(const char *const *names, size_t n, const char *s);
+
 /* DOMID: a number, or a domain name looked up through the control domain. */
 int ctl_domid(const char *cmd, const char *run_dir, const char *arg, unsigned *domid);
 
