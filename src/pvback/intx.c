@@ -23,6 +23,8 @@ int pvb_intx_attach(struct pvb_hostdev *hd)
 	if (!hd->intx_pin)
 		return 0;
 	p = pvpci_pirq_alloc(hd->be->plat, hd->owner->domid);
+	if (p == -EOPNOTSUPP)
+		return 0; /* xen: a line's PIRQ is the toolstack's business, not ours */
 	if (p < 0)
 		return p;
 	hd->irq.intx_pirq = (unsigned)p;
