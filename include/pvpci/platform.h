@@ -217,6 +217,15 @@ int pvpci_pirq_bind(struct pvpci_platform *p, unsigned pirq) PVPCI_WUR;
  * guest has not bound it, like an interrupt nobody listens to; coalesces. local: one
  * request to the host daemon. */
 int pvpci_pirq_fire(struct pvpci_platform *p, unsigned guest_domid, unsigned pirq);
+/* A PIRQ of guest_domid for one interrupt of host device sbdf, the hypervisor programming
+ * the device's message itself (xen: PHYSDEVOP_map_pirq as QEMU's passthrough does; the
+ * device must be assigned to the guest): MSI with entry 0 and table_base 0, MSI-X with the
+ * table entry and the host address of the BAR holding the table. The caller then sets
+ * the capability's enable bit; the guest's bind unmasks the vector. Free it with
+ * pvpci_pirq_free. -EOPNOTSUPP where the caller allocates with pvpci_pirq_alloc and
+ * writes the message itself (local). */
+int pvpci_pirq_map_msi(struct pvpci_platform *p, unsigned guest_domid, uint32_t sbdf,
+		       unsigned entry, uint64_t table_base) PVPCI_WUR;
 
 /* --------------------------------------------------------------------------------------
  * Privileged calls (control domain only: -EPERM otherwise). xen: libxenctrl's
@@ -326,6 +335,8 @@ struct pvpci_platform_ops {
 	int (*domain_destroy)(struct pvpci_platform *p, unsigned domid);
 	int (*domain_list)(struct pvpci_platform *p, struct pvpci_domain_info *out,
 			   size_t max, size_t *n);
+	int (*pirq_map_msi)(struct pvpci_platform *p, unsigned guest_domid, uint32_t sbdf,
+			    unsigned entry, uint64_t table_base);
 };
 
 /* Open a handle on a caller-provided ops table (open is called with cfg). A NULL op

@@ -217,6 +217,11 @@ int pvpci_pirq_free(struct pvpci_platform *p, unsigned guest_domid, unsigned pir
 {
 	return CALL(pirq_free, guest_domid, pirq);
 }
+int pvpci_pirq_map_msi(struct pvpci_platform *p, unsigned guest_domid, uint32_t sbdf,
+		       unsigned entry, uint64_t table_base)
+{
+	return CALL(pirq_map_msi, guest_domid, sbdf, entry, table_base);
+}
 int pvpci_pirq_bind(struct pvpci_platform *p, unsigned pirq)
 {
 	return CALL(pirq_bind, pirq);

@@ -3,8 +3,8 @@
  * The xen platform's row for the platform layer: pvpci_xen_platform_ops maps each op of
  * pvpci/platform.h onto the handle in xen_priv.h. What Xen does elsewhere answers
  * -EOPNOTSUPP: domains are created and destroyed by xl / libxl; a PIRQ is made from a
- * device's interrupt (xen_pirq_map_msi / _gsi), bound by the guest's kernel and fired by
- * the hardware; permissions are not queryable from dom0.
+ * device's interrupt (pirq_map_msi: xen_pirq_map_msi; freed by unmapping), bound by the
+ * guest's kernel and fired by the hardware; permissions are not queryable from dom0.
  */
 #include <errno.h>
 
@@ -114,6 +114,21 @@ static int xo_permission(struct pvpci_platform *p, unsigned domid, enum pvpci_pr
 	return xen_priv_permission(X(p), domid, kind, first, count, allow);
 }
 
+static int xo_pirq_map_msi(struct pvpci_platform *p, unsigned domid, uint32_t sbdf,
+			   unsigned entry, uint64_t table_base)
+{
+	if (entry >= 2048)
+		return -EINVAL;
+	return xen_pirq_map_msi(X(p), domid, sbdf, (int)entry, table_base);
+}
+
+static int xo_pirq_free(struct pvpci_platform *p, unsigned domid, unsigned pirq)
+{
+	if (pirq > INT32_MAX)
+		return -EINVAL;
+	return xen_pirq_unmap(X(p), domid, (int)pirq);
+}
+
 static int xo_domain_list(struct pvpci_platform *p, struct pvpci_domain_info *out, size_t max,
 			  size_t *n)
 {
@@ -143,7 +158,9 @@ const struct pvpci_platform_ops pvpci_xen_platform_ops = {
 	.evtchn_mask = xo_mask,
 	.evtchn_status = xo_status,
 	.evtchn_stats = xo_stats,
-	/* pirq_alloc / free / bind / fire: NULL (-EOPNOTSUPP), see above */
+	/* pirq_alloc / bind / fire: NULL (-EOPNOTSUPP), see above; free unmaps */
+	.pirq_free = xo_pirq_free,
+	.pirq_map_msi = xo_pirq_map_msi,
 	.priv_permission = xo_permission,
 	.priv_query = NULL,
 	.domain_create = NULL,
