@@ -70,6 +70,9 @@ struct pvb_irqs {
 	unsigned msix_n;
 	uint16_t msix_entry[SH_INFO_MAX_VEC];
 	unsigned msix_pirq[SH_INFO_MAX_VEC];
+	/* The platform mapped the vectors and programmed the messages (xen): the backend
+	 * only sets the enable bits and never writes the message or the MSI-X table. */
+	bool msi_hv, msix_hv;
 };
 struct pvb_isr {
 	bool on;        /* installed (the guest enabled the device, INTx in use) */

@@ -10,6 +10,9 @@
  * only when enabled and answer the legacy PIRQ. Multi-MSI (command 10, which pciback does
  * not implement): `info` vectors (a power of two the device can do), value = first PIRQ and
  * each vector's PIRQ in msix_entries[i].vector; on failure value = a workable count.
+ * On xen the hypervisor owns the messages (pvpci_pirq_map_msi): each vector is mapped as a
+ * PIRQ of the guest, Xen writes the address / data and the MSI-X table and unmasks a
+ * vector when the guest binds it; the backend only sets and clears the enable bits.
  */
 #include <errno.h>
 
@@ -55,6 +58,30 @@ static int alloc_pirqs(struct pvb_hostdev *hd, unsigned *pirqs, unsigned n)
 	return 0;
 }
 
+/* The platform maps the vectors itself (xen): 1 done, 0 not supported here (allocate and
+ * program the messages ourselves), or a negative errno. entries NULL: MSI. */
+static int map_pirqs(struct pvb_hostdev *hd, unsigned *pirqs, unsigned n,
+		     const uint16_t *entries, uint64_t table_base)
+{
+	uint32_t sbdf = pvpci_sbdf_pack(pvpci_source_sbdf(hd->src));
+
+	for (unsigned i = 0; i < n; i++) {
+		int p = pvpci_pirq_map_msi(hd->be->plat, hd->owner->domid, sbdf,
+					   entries ? entries[i] : 0, table_base);
+
+		if (p == -EOPNOTSUPP && i == 0)
+			return 0;
+		if (p <= 0 || p > 0xffff || (!entries && n > 1)) {
+			if (p > 0)
+				(void)pvpci_pirq_free(hd->be->plat, hd->owner->domid, (unsigned)p);
+			free_pirqs(hd, pirqs, i);
+			return p < 0 ? p : p > 0xffff ? -ENOSPC : -EOPNOTSUPP;
+		}
+		pirqs[i] = (unsigned)p;
+	}
+	return 1;
+}
+
 static int intr_types(struct pvb_hostdev *hd, unsigned *t)
 {
 	int rc = pv_intr_types(hd->pv, t);
@@ -68,8 +95,9 @@ static int intr_types(struct pvb_hostdev *hd, unsigned *t)
 
 /* ---- MSI and multi-MSI ---- */
 
-/* Program the MSI capability for n (power of two) vectors starting at pirq, and enable. */
-static int msi_program(struct pvb_hostdev *hd, unsigned n, unsigned pirq)
+/* Program the MSI capability for n (power of two) vectors starting at pirq, and enable
+ * (hv: the hypervisor wrote the message, only enable). */
+static int msi_program(struct pvb_hostdev *hd, unsigned n, unsigned pirq, bool hv)
 {
 	unsigned pos = hd->pv->cap_pos[PV_CAP_MSI];
 	uint32_t flags, qsize = 0;
@@ -78,6 +106,8 @@ static int msi_program(struct pvb_hostdev *hd, unsigned n, unsigned pirq)
 	while ((1u << qsize) < n)
 		qsize++;
 	rc = hw_rd(hd, pos + PCI_MSI_FLAGS, 2, &flags);
+	if (!rc && hv)
+		goto enable;
 	if (!rc)
 		rc = hw_wr(hd, pos + PCI_MSI_ADDR_LO, 4, MSI_ADDR_BASE);
 	if (!rc && (flags & PCI_MSI_FLAGS_64BIT))
@@ -85,6 +115,7 @@ static int msi_program(struct pvb_hostdev *hd, unsigned n, unsigned pirq)
 	if (!rc)
 		rc = hw_wr(hd, pos + ((flags & PCI_MSI_FLAGS_64BIT) ? PCI_MSI_DATA_64 :
 				      PCI_MSI_DATA_32), 2, pirq & 0xffff);
+enable:
 	if (!rc) {
 		flags = (flags & ~(uint32_t)PCI_MSI_FLAGS_QSIZE) | qsize << 4 | PCI_MSI_FLAGS_ENABLE;
 		rc = hw_wr(hd, pos + PCI_MSI_FLAGS, 2, flags);
@@ -119,10 +150,13 @@ static int msi_setup(struct pvb_guest *g, struct pvb_hostdev *hd, unsigned n, co
 		rc = -ENXIO;
 	else if (!rc && !hd->pv->cap_pos[PV_CAP_MSI])
 		rc = -EINVAL;
-	if (!rc)
-		rc = alloc_pirqs(hd, hd->irq.msi_pirq, n);
 	if (!rc) {
-		rc = msi_program(hd, n, hd->irq.msi_pirq[0]);
+		rc = map_pirqs(hd, hd->irq.msi_pirq, n, NULL, 0);
+		hd->irq.msi_hv = rc == 1;
+		rc = rc == 0 ? alloc_pirqs(hd, hd->irq.msi_pirq, n) : rc < 0 ? rc : 0;
+	}
+	if (!rc) {
+		rc = msi_program(hd, n, hd->irq.msi_pirq[0], hd->irq.msi_hv);
 		if (rc) {
 			(void)msi_turn_off(hd);
 			free_pirqs(hd, hd->irq.msi_pirq, n);
@@ -293,18 +327,24 @@ static int msix_setup(struct pvb_hostdev *hd, struct xen_pci_op *op, unsigned nv
 		      const struct msix_loc *l)
 {
 	struct pvb_irqs *q = &hd->irq;
-	int rc = alloc_pirqs(hd, q->msix_pirq, nvec);
+	struct pvpci_bar_info b = { 0 };
+	int rc;
 
+	for (unsigned i = 0; i < nvec; i++)
+		q->msix_entry[i] = op->msix_entries[i].entry;
+	if (pvpci_source_bar_info(hd->src, l->bir, &b))
+		b.addr = 0; /* only the local platform gets here without a BAR */
+	rc = map_pirqs(hd, q->msix_pirq, nvec, q->msix_entry, b.addr);
+	q->msix_hv = rc == 1;
+	rc = rc == 0 ? alloc_pirqs(hd, q->msix_pirq, nvec) : rc < 0 ? rc : 0;
 	if (rc)
 		return rc;
-	for (unsigned i = 0; i < nvec && !rc; i++) {
-		q->msix_entry[i] = op->msix_entries[i].entry;
+	for (unsigned i = 0; i < nvec && !rc && !q->msix_hv; i++)
 		rc = msix_entry_write(hd, l, q->msix_entry[i], q->msix_pirq[i], false);
-	}
 	if (!rc)
 		rc = msix_ctrl(hd, l, true);
 	if (rc) {
-		for (unsigned i = 0; i < nvec; i++)
+		for (unsigned i = 0; i < nvec && !q->msix_hv; i++)
 			(void)msix_entry_write(hd, l, q->msix_entry[i], 0, true);
 		(void)msix_ctrl(hd, l, false);
 		free_pirqs(hd, q->msix_pirq, nvec);
@@ -343,7 +383,7 @@ static void msix_turn_off(struct pvb_hostdev *hd)
 
 	if (msix_loc(hd, &l))
 		return;
-	for (unsigned i = 0; i < hd->irq.msix_n; i++)
+	for (unsigned i = 0; i < hd->irq.msix_n && !hd->irq.msix_hv; i++)
 		(void)msix_entry_write(hd, &l, hd->irq.msix_entry[i], 0, true);
 	(void)msix_ctrl(hd, &l, false);
 }
@@ -414,9 +454,9 @@ int pvb_irqs_restore(struct pvb_hostdev *hd)
 	int rc = 0;
 
 	if (q->msi_on)
-		rc = msi_program(hd, q->msi_n, q->msi_pirq[0]);
+		rc = msi_program(hd, q->msi_n, q->msi_pirq[0], q->msi_hv);
 	if (!rc && q->msix_on && !msix_loc(hd, &l)) {
-		for (unsigned i = 0; i < q->msix_n && !rc; i++)
+		for (unsigned i = 0; i < q->msix_n && !rc && !q->msix_hv; i++)
 			rc = msix_entry_write(hd, &l, q->msix_entry[i], q->msix_pirq[i], false);
 		if (!rc)
 			rc = msix_ctrl(hd, &l, true);
