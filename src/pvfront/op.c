@@ -214,6 +214,8 @@ static int bind_pirq(struct pvpci_pvfront *f, struct pvpci_sbdf dev, unsigned pi
 	if (f->nirqs >= PVF_MAX_IRQS)
 		return -ENOSPC;
 	port = pvpci_pirq_bind(f->plat, pirq);
+	if (port == -EOPNOTSUPP)
+		port = 0; /* xen: no user-space bind of a PIRQ; kept as a vector, unbound */
 	if (port < 0)
 		return port;
 	f->irqs[f->nirqs++] = (struct pvf_irq){ pirq, (unsigned)port, dev, kind, false };
@@ -228,7 +230,8 @@ void pvf_irqs_drop(struct pvpci_pvfront *f, struct pvpci_sbdf dev, uint8_t kind)
 		struct pvf_irq *q = &f->irqs[i];
 
 		if (pvpci_sbdf_eq(q->dev, dev) && (!kind || q->kind == kind)) {
-			(void)pvpci_evtchn_close(f->plat, q->port);
+			if (q->port)
+				(void)pvpci_evtchn_close(f->plat, q->port);
 			continue;
 		}
 		f->irqs[j++] = *q;
