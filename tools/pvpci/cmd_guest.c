@@ -14,6 +14,9 @@
  *     exit code), else connects for the command alone, then closes the frontend and puts
  *     it back to Initialising as Mini-OS's shutdown does, so that the backend is ready for
  *     the next connection and the toolstack still cold-plugs.
+ * --platform xen: inside a PV guest of a real Xen (Xen's libraries; DOMID may be "self");
+ * commands connect for themselves (no watch agent), PIRQs are reported but not bound (a
+ * process cannot bind one there).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -152,9 +155,13 @@ static int open_platform(struct guest *g, FILE *err)
 {
 	struct pvpci_platform_config cfg = { .run_dir = g->run_dir, .domid = g->domid,
 					     .log = &g->lg };
-	int r = pvpci_platform_open("local", &cfg, &g->plat);
+	int r = pvpci_platform_open(g->xen ? "xen" : "local", &cfg, &g->plat);
 
-	if (r)
+	if (!r && g->xen)
+		g->domid = pvpci_platform_domid(g->plat); /* the domain we run in */
+	if (r && g->xen)
+		fprintf(err, "pvpci guest: cannot open the xen platform: %s\n", strerror(-r));
+	else if (r)
 		fprintf(err, "pvpci guest: cannot join domain %u on %s: %s\n", g->domid, g->run_dir,
 			r == -ENOENT ? "no such domain (or no pvpci host)" : strerror(-r));
 	return r;
@@ -245,6 +252,37 @@ static int one_shot(struct guest *g, int argc, char **argv)
 	fflush(stdout);
 	disconnect(g);
 	return r;
+}
+
+/* --platform xen: one connection for several commands separated by "::" (a backend such
+ * as Linux's pciback need not take a second connection after the frontend closed); each
+ * command's exit code is printed after it as "== exit N: NAME". Returns the worst. */
+static int xen_batch(struct guest *g, int argc, char **argv)
+{
+	int r = open_platform(g, stderr), worst = PVPCI_EXIT_OK;
+
+	if (!r)
+		r = connect_front(g, false, stderr);
+	if (r) {
+		disconnect(g);
+		return PVPCI_EXIT_FAIL;
+	}
+	for (int i = 0; i < argc;) {
+		int n = 0;
+
+		while (i + n < argc && strcmp(argv[i + n], "::"))
+			n++;
+		if (n > 0) {
+			r = guest_run(g, stdout, stderr, n, argv + i);
+			printf("== exit %d: %s\n", r, argv[i]);
+			fflush(stdout);
+			if (r > worst)
+				worst = r;
+		}
+		i += n + 1;
+	}
+	disconnect(g);
+	return worst;
 }
 
 /* ---- The agent's socket ---- */
@@ -433,6 +471,7 @@ static int parse_global(struct guest *g, int argc, char **argv, const char **dir
 		{ "vpci", no_argument, NULL, 'V' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "op-timeout", required_argument, NULL, 'o' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -450,6 +489,8 @@ static int parse_global(struct guest *g, int argc, char **argv, const char **dir
 			g->connect_timeout_ms = (int)v;
 		else if (c == 'o' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
 			g->op_timeout_ms = (int)v;
+		else if (c == 'P' && (!strcmp(optarg, "xen") || !strcmp(optarg, "local")))
+			g->xen = !strcmp(optarg, "xen");
 		else
 			return -EINVAL;
 	}
@@ -497,6 +538,13 @@ int cmd_guest(int argc, char **argv)
 		return PVPCI_EXIT_USAGE;
 	}
 	pvpci_log_init(&g->lg, NULL, NULL);
+	if (g->xen) { /* DOMID is informative: the platform knows which domain we are */
+		code = watch ? PVPCI_EXIT_USAGE : xen_batch(g, nsub, sub);
+		if (watch)
+			fprintf(stderr, "pvpci guest: watch is not available on --platform xen\n");
+		free(g);
+		return code;
+	}
 	if (ctl_domid(argv[0], g->run_dir, argv[first], &g->domid) < 0) {
 		free(g);
 		return PVPCI_EXIT_FAIL;

@@ -7,7 +7,8 @@
  * directory from --run-dir, $PVPCI_RUN_DIR, /run/pvpci as root, $XDG_RUNTIME_DIR/pvpci)
  * and uses that handle's store connection. DOMID is a domain id or a domain name.
  * --vpci: attach / detach / list the guest's vPCI devices (served by the vPCI ioreq
- * server, no PV frontend) instead.
+ * server, no PV frontend) instead. --platform xen: in dom0 of a real Xen (Xen's xenstored),
+ * attach / detach also make the privileged calls libxl makes (xen_grant.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "xen_grant.h"
 #include "pvpci/base.h"
 #include "pvpci/pci.h"
 #include "pvpci/platform.h"
@@ -28,6 +30,7 @@ struct pci_opts {
 	int timeout_ms;
 	int first_arg;
 	bool vpci; /* --vpci: a vPCI assignment (src/toolstack/vpci.c) */
+	bool xen;  /* --platform xen */
 };
 
 static int parse_opts(int argc, char **argv, struct pci_opts *o)
@@ -37,6 +40,7 @@ static int parse_opts(int argc, char **argv, struct pci_opts *o)
 		{ "backend", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "vpci", no_argument, NULL, 'V' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL;
@@ -55,6 +59,8 @@ static int parse_opts(int argc, char **argv, struct pci_opts *o)
 			o->timeout_ms = (int)v;
 		else if (c == 'V' && strcmp(argv[0], "assignable-list"))
 			o->vpci = true;
+		else if (c == 'P' && (!strcmp(optarg, "xen") || !strcmp(optarg, "local")))
+			o->xen = !strcmp(optarg, "xen");
 		else
 			return pvpci_cmd_usage(argv[0]);
 	}
@@ -75,8 +81,12 @@ static int open_dom0(const char *cmd, const struct pci_opts *o, struct pvpci_pla
 		     struct xs_handle **xs)
 {
 	struct pvpci_platform_config cfg = { .run_dir = o->run_dir };
-	int r = pvpci_platform_open("local", &cfg, p);
+	int r = pvpci_platform_open(o->xen ? "xen" : "local", &cfg, p);
 
+	if (r < 0 && o->xen) {
+		fprintf(stderr, "pvpci %s: cannot open the xen platform: %s\n", cmd, strerror(-r));
+		return r;
+	}
 	if (r < 0) {
 		fprintf(stderr, "pvpci %s: no pvpci host serves %s: %s\n", cmd, o->run_dir,
 			strerror(-r));
@@ -144,13 +154,24 @@ int cmd_attach(int argc, char **argv)
 	if (open_dom0(argv[0], &o, &p, &xs) < 0)
 		return PVPCI_EXIT_FAIL;
 	r = resolve_domain(argv[0], p, argv[o.first_arg], &domid);
-	if (r == 0)
-		r = report(argv[0], o.vpci ? pvpci_ts_vpci_attach(xs, o.backend, domid, &spec,
-								  o.timeout_ms, &err)
-					   : pvpci_ts_attach(xs, o.backend, domid, &spec,
-							     o.timeout_ms, &err), &err);
-	else
+	if (r == 0 && o.xen && (spec.addr.any_dev || spec.addr.any_fn || o.vpci)) {
+		fprintf(stderr, "pvpci attach: --platform xen takes one function (no '*', no "
+				"--vpci)\n");
+		r = -EINVAL;
+	}
+	if (r == 0 && o.xen)
+		r = xen_grant_device(p, domid, spec.addr.a, true, stderr);
+	if (r == 0) {
+		int rt = o.vpci ? pvpci_ts_vpci_attach(xs, o.backend, domid, &spec, o.timeout_ms,
+						       &err)
+				: pvpci_ts_attach(xs, o.backend, domid, &spec, o.timeout_ms, &err);
+
+		if (rt < 0 && o.xen)
+			(void)xen_grant_device(p, domid, spec.addr.a, false, stderr);
+		r = report(argv[0], rt, &err);
+	} else {
 		r = PVPCI_EXIT_FAIL;
+	}
 	pvpci_platform_close(p);
 	return r;
 }
@@ -178,13 +199,18 @@ int cmd_detach(int argc, char **argv)
 	if (open_dom0(argv[0], &o, &p, &xs) < 0)
 		return PVPCI_EXIT_FAIL;
 	r = resolve_domain(argv[0], p, argv[o.first_arg], &domid);
-	if (r == 0)
-		r = report(argv[0], o.vpci ? pvpci_ts_vpci_detach(xs, o.backend, domid, bdf,
-								  o.timeout_ms, &err)
-					   : pvpci_ts_detach(xs, o.backend, domid, bdf,
-							     o.timeout_ms, &err), &err);
-	else
+	if (r == 0) {
+		int rt = o.vpci ? pvpci_ts_vpci_detach(xs, o.backend, domid, bdf, o.timeout_ms,
+						       &err)
+				: pvpci_ts_detach(xs, o.backend, domid, bdf, o.timeout_ms, &err);
+
+		/* the guest no longer sees it: take back what attach granted */
+		if (rt == 0 && o.xen && !o.vpci)
+			rt = xen_grant_device(p, domid, bdf, false, stderr);
+		r = report(argv[0], rt, &err);
+	} else {
 		r = PVPCI_EXIT_FAIL;
+	}
 	pvpci_platform_close(p);
 	return r;
 }

@@ -45,6 +45,7 @@ struct guest {
 	/* The agent's second handle on the domain, for legacy INTx PIRQs (the frontend
 	 * library binds only MSI / MSI-X ones, on its own handle). */
 	struct pvpci_platform *intx_plat;
+	bool xen;             /* --platform xen: inside a PV guest of a real Xen */
 	struct guest_irq irqs[GUEST_MAX_IRQS];
 	size_t nirqs;
 };
