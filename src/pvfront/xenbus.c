@@ -150,6 +150,43 @@ static void release(struct pvpci_pvfront *f)
 	f->ndevs = 0;
 }
 
+/* A connect that failed after the offer: back to Initialising and the three nodes gone
+ * in one transaction (the backend never reads a config whose page is no longer granted,
+ * and a backend that had attached lets the page go), before release() ends the grant. */
+static void withdraw(struct pvpci_pvfront *f)
+{
+	const char *nodes[] = { "pci-op-ref", "event-channel", "magic" };
+	char p[PVF_PATH_MAX], v[8];
+
+	if (f->state < XenbusStateInitialised)
+		return;
+	snprintf(v, sizeof(v), "%d", XenbusStateInitialising);
+	for (int tries = 0; tries < TXN_RETRIES; tries++) {
+		xs_transaction_t t = xs_transaction_start(f->xs);
+		bool ok;
+
+		if (t == XBT_NULL)
+			break;
+		ok = !pvf_path(p, sizeof(p), "%s/state", f->fe_path) &&
+		     xs_write(f->xs, t, p, v, (unsigned)strlen(v));
+		for (size_t i = 0; ok && i < PVPCI_ARRAY_SIZE(nodes); i++)
+			ok = !pvf_path(p, sizeof(p), "%s/%s", f->fe_path, nodes[i]) &&
+			     (xs_rm(f->xs, t, p) || errno == ENOENT);
+		if (!ok) {
+			(void)xs_transaction_end(f->xs, t, true);
+			break;
+		}
+		if (xs_transaction_end(f->xs, t, false)) {
+			f->state = XenbusStateInitialising;
+			return;
+		}
+		if (errno != EAGAIN)
+			break;
+	}
+	/* no transaction: the state at least */
+	(void)pvf_set_state(f, XenbusStateInitialising);
+}
+
 /* Backend Connected (or already reconfiguring): scan and go Connected. */
 static int complete_connect(struct pvpci_pvfront *f)
 {
@@ -230,6 +267,7 @@ int pvpci_pvfront_connect(struct pvpci_platform *p, unsigned domid,
 		rc = complete_connect(f);
 	if (rc < 0) {
 		pvpci_logf(&f->log, PVPCI_LOG_ERR, "connect failed: %s", pvpci_errname(rc));
+		withdraw(f);
 		release(f);
 		pthread_mutex_destroy(&f->lock);
 		free(f);

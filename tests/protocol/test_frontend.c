@@ -631,6 +631,76 @@ static void frontend_follows_a_scripted_backend(void **state)
 	assert_int_equal(ph_env_stop(e), 0);
 }
 
+/* ---- A connect that fails cleans up ---- */
+
+struct failing {
+	struct ph_host *h;
+	unsigned domid;
+	int want; /* the errno connect must fail with */
+};
+
+/* Child: the connect fails as wanted, and leaves state 1 and no nodes behind. */
+static int failing_connect_main(void *arg)
+{
+	struct failing *c = arg;
+	struct pvpci_platform *p = ph_open(c->h, c->domid);
+	struct pvpci_pvfront_opts o = { .connect_timeout_ms = 400 };
+	struct pvpci_pvfront *f = NULL;
+	static const char *nodes[] = { "pci-op-ref", "event-channel", "magic" };
+	char path[96], v[32];
+
+	PH_CHECK(p);
+	PH_CHECK_EQ(pvpci_pvfront_connect(p, c->domid, &o, &f), c->want);
+	PH_CHECK(f == NULL);
+	PH_CHECK_EQ(ph_fe_state(pvpci_platform_xs(p), c->domid), XenbusStateInitialising);
+	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(nodes); i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/device/pci/0/%s", c->domid,
+			 nodes[i]);
+		PH_CHECK_EQ(ph_xs_read(pvpci_platform_xs(p), path, v, sizeof(v)), -ENOENT);
+	}
+	pvpci_platform_close(p);
+	exit(0); /* leak-checked */
+}
+
+/* The grant the frontend published while Initialised (read by the test). */
+static uint32_t published_gref(struct ph_env *e, unsigned domid)
+{
+	char path[96], v[32];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/device/pci/0/pci-op-ref", domid);
+	assert_int_equal(ph_xs_read(e->xs, path, v, sizeof(v)), 0);
+	return (uint32_t)strtoul(v, NULL, 10);
+}
+
+static void failed_connect_leaves_initialising_and_no_nodes(void **state)
+{
+	static const int why[] = { -ETIMEDOUT, -ECONNREFUSED };
+
+	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(why); i++) {
+		struct ph_env *e = ph_env_start(NULL);
+		struct failing c = { 0 };
+		uint32_t gref;
+		void *page = NULL;
+		pid_t pid;
+
+		assert_non_null(e);
+		assert_int_equal(ph_guest(e, "g1", NULL, 0, NULL, &c.domid), 0);
+		be_write(e, c.domid, "root_num", "0");
+		c.h = &e->h;
+		c.want = why[i];
+		pid = ph_spawn(failing_connect_main, &c);
+		assert_int_equal(ph_wait_fe_state(e->xs, c.domid, XenbusStateInitialised,
+						  PH_TIMEOUT_MS), 0);
+		gref = published_gref(e, c.domid);
+		if (why[i] == -ECONNREFUSED)
+			be_write(e, c.domid, "state", "5"); /* the backend refuses */
+		assert_int_equal(ph_join(pid, 20000), 0);
+		/* the page is no longer granted */
+		assert_int_not_equal(pvpci_gnt_map(e->dom0, c.domid, gref, 0, &page), 0);
+		assert_int_equal(ph_env_stop(e), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -650,6 +720,8 @@ int main(void)
 		cmocka_unit_test_teardown(frontend_reconnects_after_close_and_after_dying,
 					  ph_teardown),
 		cmocka_unit_test_teardown(frontend_follows_a_scripted_backend, ph_teardown),
+		cmocka_unit_test_teardown(failed_connect_leaves_initialising_and_no_nodes,
+					  ph_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
