@@ -135,8 +135,13 @@ struct pvb_guest {
 	bool dead;           /* unregistered: ignored until its directory goes */
 	bool dirty;          /* re-evaluate the state machine */
 	bool failed;         /* a fatal error: stay Closing until the frontend moves */
-	int failed_fe;       /* the frontend state when it failed */
+	/* What the failure saw, re-checked on every evaluation (level, not edge): the
+	 * frontend's state and config nodes, and its state writes (watch events) so far. */
+	char failed_cfg[64];
+	uint64_t failed_gen;
+	uint64_t fe_events;  /* watch events on the frontend's state node */
 	/* connection */
+	uint32_t att_gref, att_rport; /* the frontend config the page / port came from */
 	struct xen_pci_sharedinfo *sh;
 	unsigned port;       /* local port, 0 = none */
 	/* run queue */

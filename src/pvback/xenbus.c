@@ -61,6 +61,43 @@ static void switch_state(struct pvb_guest *g, int s)
 	g->state = s;
 }
 
+/* Read one frontend node (the guest's: bounded, parsed strictly). */
+static int read_fe(struct pvb_guest *g, const char *node, char *buf, size_t cap)
+{
+	char p[PVB_PATH_MAX];
+	int rc = pvb_path(p, sizeof(p), "%s/%s", g->fe_path, node);
+
+	return rc ? rc : pvb_xs_read(XS(g), p, buf, cap);
+}
+
+/* The frontend's state f and its config nodes as they are now ("-" when unreadable). */
+static void fe_snapshot(struct pvb_guest *g, int f, char *buf, size_t cap)
+{
+	static const char *const nodes[] = { "pci-op-ref", "event-channel", "magic" };
+	size_t n = (size_t)snprintf(buf, cap, "%d", f);
+
+	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(nodes) && n < cap; i++) {
+		char v[16];
+
+		if (read_fe(g, nodes[i], v, sizeof(v)))
+			snprintf(v, sizeof(v), "-");
+		n += (size_t)snprintf(buf + n, cap - n, "/%s", v);
+	}
+}
+
+/* After a failure: has the frontend done anything since? Judged from the nodes as they
+ * are now (state or config different) and from its state writes, so that a quick
+ * 3 -> 1 -> 3 between two evaluations is not missed. */
+static bool fe_moved_on(struct pvb_guest *g, int f)
+{
+	char now[sizeof(g->failed_cfg)];
+
+	if (g->fe_events != g->failed_gen)
+		return true;
+	fe_snapshot(g, f, now, sizeof(now));
+	return strcmp(now, g->failed_cfg) != 0;
+}
+
 /* xenbus_dev_fatal: the error node, then Closing. */
 static void fatal(struct pvb_guest *g, int err, const char *msg)
 {
@@ -71,7 +108,8 @@ static void fatal(struct pvb_guest *g, int err, const char *msg)
 		      g->be->self, g->domid))
 		(void)pvb_xs_printf(XS(g), p, "%d %s", err < 0 ? -err : err, msg);
 	g->failed = true;
-	g->failed_fe = g->fe_state;
+	g->failed_gen = g->fe_events;
+	fe_snapshot(g, g->fe_state, g->failed_cfg, sizeof(g->failed_cfg));
 	switch_state(g, XenbusStateClosing);
 }
 
@@ -290,15 +328,6 @@ static void disconnect(struct pvb_guest *g)
 	}
 }
 
-/* Read one frontend node (the guest's: bounded, parsed strictly). */
-static int read_fe(struct pvb_guest *g, const char *node, char *buf, size_t cap)
-{
-	char p[PVB_PATH_MAX];
-	int rc = pvb_path(p, sizeof(p), "%s/%s", g->fe_path, node);
-
-	return rc ? rc : pvb_xs_read(XS(g), p, buf, cap);
-}
-
 static int read_fe_config(struct pvb_guest *g, uint32_t *gref, uint32_t *port)
 {
 	char ref[16], evt[16], magic[16];
@@ -350,6 +379,8 @@ static int attach(struct pvb_guest *g)
 	}
 	g->sh = page;
 	g->port = (unsigned)rc;
+	g->att_gref = gref;
+	g->att_rport = rport;
 	be->by_port[g->port] = g;
 	pvpci_logf(&g->log, PVPCI_LOG_INFO, "connected (gref %u, port %u -> %u)", gref, rport,
 		   g->port);
@@ -540,6 +571,19 @@ static bool fe_closing(struct pvb_guest *g, int f)
 	return false;
 }
 
+/* Connected, frontend Initialised: do its nodes still name the page and port we use? */
+static bool fe_config_changed(struct pvb_guest *g)
+{
+	char ref[16], evt[16];
+	uint64_t r, e;
+
+	if (read_fe(g, "pci-op-ref", ref, sizeof(ref)) ||
+	    read_fe(g, "event-channel", evt, sizeof(evt)) || pvb_parse_dec(ref, UINT32_MAX, &r) ||
+	    pvb_parse_dec(evt, UINT32_MAX, &e))
+		return true;
+	return !g->sh || r != g->att_gref || e != g->att_rport;
+}
+
 /* One step of the backend's own states; returns true if the state changed. */
 static bool step(struct pvb_guest *g, int f)
 {
@@ -561,7 +605,9 @@ static bool step(struct pvb_guest *g, int f)
 			switch_state(g, XenbusStateConnected);
 		break;
 	case XenbusStateConnected:
-		if (f == XenbusStateInitialising) { /* the frontend starts over */
+		/* the frontend starts over (also when its Initialising was missed) */
+		if (f == XenbusStateInitialising ||
+		    (f == XenbusStateInitialised && fe_config_changed(g))) {
 			disconnect(g);
 			switch_state(g, XenbusStateInitialised);
 		}
@@ -622,7 +668,7 @@ static void guest_eval(struct pvb_guest *g)
 	f = read_fe_state(g);
 	if (f < 0)
 		return;
-	if (g->failed && f != g->failed_fe)
+	if (g->failed && fe_moved_on(g, f))
 		g->failed = false; /* the frontend moved on: try again when asked */
 	g->fe_state = f;
 	if (f != XenbusStateUnknown)
@@ -669,8 +715,10 @@ void pvb_xs_event(struct pvpci_backend *be, const char *path, const char *token)
 
 	if (token[0] == 'f') {
 		if (pvb_parse_dec(token + 1, PVPCI_DOMID_MAX, &id) == 0 &&
-		    (g = guest_find(be, (unsigned)id)) != NULL)
+		    (g = guest_find(be, (unsigned)id)) != NULL) {
+			g->fe_events++;
 			mark(g);
+		}
 		return;
 	}
 	if (strncmp(path, be->root, rl) != 0 || (path[rl] != '/' && path[rl] != 0))

@@ -278,6 +278,107 @@ static void device_not_seized_or_in_use_is_fatal(void **state)
 	assert_int_equal(ph_env_stop(e), 0);
 }
 
+/* ---- Edges the backend may not see: the frontend's nodes rewritten in one transaction
+ * (node, value pairs, NULL-terminated), so that no evaluation falls in between ---- */
+
+static void fe_txn(struct ph_rawfe *r, ...)
+{
+	xs_transaction_t t = xs_transaction_start(r->xs);
+	va_list ap;
+	const char *node;
+
+	assert_true(t != XBT_NULL);
+	va_start(ap, r);
+	while ((node = va_arg(ap, const char *)) != NULL) {
+		const char *val = va_arg(ap, const char *);
+		char path[128];
+
+		snprintf(path, sizeof(path), "/local/domain/%u/device/pci/0/%s", r->domid, node);
+		assert_true(xs_write(r->xs, t, path, val, (unsigned)strlen(val)));
+	}
+	va_end(ap);
+	assert_true(xs_transaction_end(r->xs, t, false));
+}
+
+static void wait_closing(struct ph_env *e, unsigned domid)
+{
+	assert_int_equal(ph_wait_be_state(e->xs, domid, XenbusStateClosing, PH_TIMEOUT_MS), 0);
+}
+
+/* A failed connection, then 1 -> 3 (magic fixed) unseen: the backend tries again. */
+static void failure_then_unseen_1_3_with_new_config_connects(void **state)
+{
+	struct pvpci_sbdf devs[] = { NIC };
+	struct pvpci_platform *gp;
+	struct ph_rawfe r;
+	unsigned domid;
+	struct ph_env *e = setup(devs, 1, &domid, &gp, &r);
+	char v[16];
+
+	assert_int_equal(ph_rawfe_node(&r, "magic", "8"), 0);
+	snprintf(v, sizeof(v), "%u", r.gref);
+	assert_int_equal(ph_rawfe_node(&r, "pci-op-ref", v), 0);
+	snprintf(v, sizeof(v), "%u", r.port);
+	assert_int_equal(ph_rawfe_node(&r, "event-channel", v), 0);
+	assert_int_equal(ph_rawfe_node(&r, "state", "3"), 0);
+	wait_closing(e, domid);
+	fe_txn(&r, "state", "1", "magic", XEN_PCI_MAGIC, "state", "3", NULL);
+	assert_int_equal(ph_wait_be_state(e->xs, domid, XenbusStateConnected, PH_TIMEOUT_MS), 0);
+	vendor_is(&r, ph_bdf(0, 0, 0), 0x8086);
+	finish(e, gp);
+}
+
+/* A failed connection, then 1 -> 3 unseen with the same node values (the port it named
+ * was not offered then, and is now): the backend tries again. */
+static void failure_then_unseen_1_3_with_same_config_connects(void **state)
+{
+	struct pvpci_sbdf devs[] = { NIC };
+	struct pvpci_platform *gp;
+	struct ph_rawfe r;
+	unsigned domid;
+	struct ph_env *e = setup(devs, 1, &domid, &gp, &r);
+	int q = pvpci_evtchn_alloc_unbound(gp, 0);
+	char v[16];
+
+	assert_true(q > 0);
+	assert_int_equal(pvpci_evtchn_close(gp, (unsigned)q), 0); /* named, but not offered */
+	snprintf(v, sizeof(v), "%u", r.gref);
+	assert_int_equal(ph_rawfe_node(&r, "pci-op-ref", v), 0);
+	snprintf(v, sizeof(v), "%d", q);
+	assert_int_equal(ph_rawfe_node(&r, "event-channel", v), 0);
+	assert_int_equal(ph_rawfe_node(&r, "magic", XEN_PCI_MAGIC), 0);
+	assert_int_equal(ph_rawfe_node(&r, "state", "3"), 0);
+	wait_closing(e, domid);
+	assert_int_equal(pvpci_evtchn_alloc_unbound(gp, 0), q); /* offered now */
+	r.port = (unsigned)q;
+	fe_txn(&r, "state", "1", "state", "3", NULL);
+	assert_int_equal(ph_wait_be_state(e->xs, domid, XenbusStateConnected, PH_TIMEOUT_MS), 0);
+	vendor_is(&r, ph_bdf(0, 0, 0), 0x8086);
+	finish(e, gp);
+}
+
+/* Connected, then the frontend starts over with a new page and port, its Initialising
+ * unseen: the backend follows the nodes to the new page. */
+static void connected_then_unseen_restart_reattaches(void **state)
+{
+	struct pvpci_sbdf devs[] = { NIC };
+	struct pvpci_platform *gp;
+	struct ph_rawfe r, r2;
+	unsigned domid;
+	struct ph_env *e = setup(devs, 1, &domid, &gp, &r);
+	char ref[16], evt[16];
+
+	assert_int_equal(ph_rawfe_connect(&r), 0);
+	vendor_is(&r, ph_bdf(0, 0, 0), 0x8086);
+	assert_int_equal(ph_rawfe_init(&r2, gp, domid), 0);
+	snprintf(ref, sizeof(ref), "%u", r2.gref);
+	snprintf(evt, sizeof(evt), "%u", r2.port);
+	fe_txn(&r2, "state", "1", "pci-op-ref", ref, "event-channel", evt, "state", "3", NULL);
+	vendor_is(&r2, ph_bdf(0, 0, 0), 0x8086);
+	assert_int_equal(ph_wait_be_state(e->xs, domid, XenbusStateConnected, PH_TIMEOUT_MS), 0);
+	finish(e, gp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +391,11 @@ int main(void)
 		cmocka_unit_test_teardown(frontend_gone_releases_devices, ph_teardown),
 		cmocka_unit_test_teardown(backend_directory_removed_frees_the_guest, ph_teardown),
 		cmocka_unit_test_teardown(device_not_seized_or_in_use_is_fatal, ph_teardown),
+		cmocka_unit_test_teardown(failure_then_unseen_1_3_with_new_config_connects,
+					  ph_teardown),
+		cmocka_unit_test_teardown(failure_then_unseen_1_3_with_same_config_connects,
+					  ph_teardown),
+		cmocka_unit_test_teardown(connected_then_unseen_restart_reattaches, ph_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
