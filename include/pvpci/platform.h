@@ -83,6 +83,29 @@ struct xs_handle *pvpci_platform_xs(struct pvpci_platform *p);
 const char *pvpci_platform_store_path(const struct pvpci_platform *p);
 
 /* --------------------------------------------------------------------------------------
+ * Xenstore helpers for split drivers (xs_util.c), on any libxenstore handle. All return 0
+ * or a negative errno: -ENOENT no such node, -E2BIG value too long (or holding a NUL),
+ * -EINVAL / -ERANGE not a number in range, -ENAMETOOLONG path too long.
+ */
+/* snprintf into buf, refusing to truncate. */
+int pvpci_xs_path(char *buf, size_t cap, const char *fmt, ...) PVPCI_PRINTF(3, 4) PVPCI_WUR;
+/* The value into buf (NUL-terminated), read once, never truncated. */
+int pvpci_xs_read(struct xs_handle *xs, const char *path, char *buf, size_t cap) PVPCI_WUR;
+/* Decimal digits only (no sign, space or prefix), at most max. */
+int pvpci_xs_parse_dec(const char *s, uint64_t max, uint64_t *out) PVPCI_WUR;
+int pvpci_xs_read_uint(struct xs_handle *xs, const char *path, uint64_t max, uint64_t *out)
+	PVPCI_WUR;
+int pvpci_xs_write(struct xs_handle *xs, const char *path, const char *val);
+/* Writes only when the node is absent or holds something else (a driver watching its
+ * own directory is not woken by a rewrite). */
+int pvpci_xs_write_changed(struct xs_handle *xs, const char *path, const char *val);
+/* Formatted (at most 255 characters, else -E2BIG), through pvpci_xs_write_changed. */
+int pvpci_xs_printf(struct xs_handle *xs, const char *path, const char *fmt, ...)
+	PVPCI_PRINTF(3, 4);
+/* 0 if removed or absent. */
+int pvpci_xs_rm(struct xs_handle *xs, const char *path);
+
+/* --------------------------------------------------------------------------------------
  * Shared pages (grants). A domain shares a 4 KiB page with one remote domain and gets a
  * grant reference; the remote domain, and only it, maps the page by (granting domid,
  * gref). Grant references count from 8 (0-7 are reserved, as in Xen) per granting domain.

@@ -20,7 +20,6 @@
 
 #include "backend_priv.h"
 #include "pvdev_priv.h"
-#include "xsutil.h"
 
 #define MAX_EVAL_ROUNDS 8
 
@@ -32,7 +31,7 @@ static struct xs_handle *XS(const struct pvb_guest *g)
 /* be_path/<fmt> */
 static int gpath(const struct pvb_guest *g, char *buf, const char *node)
 {
-	return pvb_path(buf, PVB_PATH_MAX, "%s/%s", g->be_path, node);
+	return pvpci_xs_path(buf, PVB_PATH_MAX, "%s/%s", g->be_path, node);
 }
 
 static int read_be_uint(struct pvb_guest *g, const char *node, uint64_t max, uint64_t *v)
@@ -40,7 +39,7 @@ static int read_be_uint(struct pvb_guest *g, const char *node, uint64_t max, uin
 	char p[PVB_PATH_MAX];
 	int rc = gpath(g, p, node);
 
-	return rc ? rc : pvb_xs_read_uint(XS(g), p, max, v);
+	return rc ? rc : pvpci_xs_read_uint(XS(g), p, max, v);
 }
 
 static int write_be(struct pvb_guest *g, const char *node, const char *fmt, unsigned v)
@@ -48,7 +47,7 @@ static int write_be(struct pvb_guest *g, const char *node, const char *fmt, unsi
 	char p[PVB_PATH_MAX];
 	int rc = gpath(g, p, node);
 
-	return rc ? rc : pvb_xs_printf(XS(g), p, fmt, v);
+	return rc ? rc : pvpci_xs_printf(XS(g), p, fmt, v);
 }
 
 static void switch_state(struct pvb_guest *g, int s)
@@ -65,9 +64,9 @@ static void switch_state(struct pvb_guest *g, int s)
 static int read_fe(struct pvb_guest *g, const char *node, char *buf, size_t cap)
 {
 	char p[PVB_PATH_MAX];
-	int rc = pvb_path(p, sizeof(p), "%s/%s", g->fe_path, node);
+	int rc = pvpci_xs_path(p, sizeof(p), "%s/%s", g->fe_path, node);
 
-	return rc ? rc : pvb_xs_read(XS(g), p, buf, cap);
+	return rc ? rc : pvpci_xs_read(XS(g), p, buf, cap);
 }
 
 /* The frontend's state f and its config nodes as they are now ("-" when unreadable). */
@@ -104,9 +103,9 @@ static void fatal(struct pvb_guest *g, int err, const char *msg)
 	char p[PVB_PATH_MAX];
 
 	pvpci_logf(&g->log, PVPCI_LOG_ERR, "%s (%s)", msg, pvpci_errname(err));
-	if (!pvb_path(p, sizeof(p), "/local/domain/%u/error/backend/pci/%u/0/error",
+	if (!pvpci_xs_path(p, sizeof(p), "/local/domain/%u/error/backend/pci/%u/0/error",
 		      g->be->self, g->domid))
-		(void)pvb_xs_printf(XS(g), p, "%d %s", err < 0 ? -err : err, msg);
+		(void)pvpci_xs_printf(XS(g), p, "%d %s", err < 0 ? -err : err, msg);
 	g->failed = true;
 	g->failed_gen = g->fe_events;
 	fe_snapshot(g, g->fe_state, g->failed_cfg, sizeof(g->failed_cfg));
@@ -189,7 +188,7 @@ static int read_bdf(struct pvb_guest *g, const char *fmt, unsigned i, struct pvp
 	snprintf(node, sizeof(node), fmt, i);
 	rc = gpath(g, p, node);
 	if (!rc)
-		rc = pvb_xs_read(XS(g), p, v, sizeof(v));
+		rc = pvpci_xs_read(XS(g), p, v, sizeof(v));
 	return rc ? rc : parse_bdf(v, a);
 }
 
@@ -201,7 +200,7 @@ static int publish_vdev(struct pvb_guest *g, unsigned i, const struct pvb_hostde
 	snprintf(node, sizeof(node), "vdev-%u", i);
 	rc = gpath(g, p, node);
 	if (!rc) /* the PV protocol prints the function with %02x */
-		rc = pvb_xs_printf(XS(g), p, "%04x:%02x:%02x.%02x", hd->virt.seg, hd->virt.bus,
+		rc = pvpci_xs_printf(XS(g), p, "%04x:%02x:%02x.%02x", hd->virt.seg, hd->virt.bus,
 				   hd->virt.dev, hd->virt.fn);
 	snprintf(node, sizeof(node), "state-%u", i);
 	if (!rc)
@@ -222,13 +221,13 @@ static int publish_roots(struct pvb_guest *g)
 		snprintf(node, sizeof(node), "root-%u", (unsigned)i);
 		rc = gpath(g, p, node);
 		if (!rc)
-			rc = pvb_xs_printf(XS(g), p, "%04x:%02x", roots[i] >> 8, roots[i] & 0xff);
+			rc = pvpci_xs_printf(XS(g), p, "%04x:%02x", roots[i] >> 8, roots[i] & 0xff);
 	}
 	for (uint64_t i = n; i < old && !rc; i++) {
 		snprintf(node, sizeof(node), "root-%u", (unsigned)i);
 		rc = gpath(g, p, node);
 		if (!rc)
-			rc = pvb_xs_rm(XS(g), p);
+			rc = pvpci_xs_rm(XS(g), p);
 	}
 	return rc ? rc : write_be(g, "root_num", "%u", (unsigned)n);
 }
@@ -336,12 +335,12 @@ static int read_fe_config(struct pvb_guest *g, uint32_t *gref, uint32_t *port)
 
 	if (!rc)
 		rc = read_fe(g, "event-channel", evt, sizeof(evt));
-	if (rc || (rc = pvb_parse_dec(ref, UINT32_MAX, &v)) != 0) {
+	if (rc || (rc = pvpci_xs_parse_dec(ref, UINT32_MAX, &v)) != 0) {
 		fatal(g, rc, "error reading configuration from frontend");
 		return rc;
 	}
 	*gref = (uint32_t)v;
-	rc = pvb_parse_dec(evt, PVPCI_EVTCHN_MAX_PORTS - 1, &v);
+	rc = pvpci_xs_parse_dec(evt, PVPCI_EVTCHN_MAX_PORTS - 1, &v);
 	if (rc || v == 0) {
 		fatal(g, rc ? rc : -EINVAL, "error reading configuration from frontend");
 		return rc ? rc : -EINVAL;
@@ -404,8 +403,8 @@ int pvb_guest_new(struct pvpci_backend *be, unsigned domid, struct pvb_guest **o
 	pvb_topo_init(&g->topo, g->mode);
 	g->rl = (struct pvpci_ratelimit)PVPCI_RATELIMIT_INIT(5000, 10);
 	pvpci_log_init(&g->log, &be->log, "d%u", domid);
-	if (pvb_path(g->be_path, sizeof(g->be_path), "%s/%u/0", be->root, domid) ||
-	    pvb_path(g->fe_path, sizeof(g->fe_path), "/local/domain/%u/device/pci/0", domid)) {
+	if (pvpci_xs_path(g->be_path, sizeof(g->be_path), "%s/%u/0", be->root, domid) ||
+	    pvpci_xs_path(g->fe_path, sizeof(g->fe_path), "/local/domain/%u/device/pci/0", domid)) {
 		free(g);
 		return -ENAMETOOLONG;
 	}
@@ -422,7 +421,7 @@ static void unwatch_fe(struct pvb_guest *g)
 {
 	char p[PVB_PATH_MAX];
 
-	if (g->fe_watched && !pvb_path(p, sizeof(p), "%s/state", g->fe_path))
+	if (g->fe_watched && !pvpci_xs_path(p, sizeof(p), "%s/state", g->fe_path))
 		(void)xs_unwatch(XS(g), p, g->fe_token);
 	g->fe_watched = false;
 }
@@ -462,7 +461,7 @@ void pvb_guest_kill(struct pvb_guest *g, const char *why)
 
 	pvpci_logf(&g->log, PVPCI_LOG_ERR, "killing the guest: %s", why);
 	if (g->be_path[0] && !gpath(g, p, "aerState"))
-		(void)pvb_xs_write(XS(g), p, "aerfail");
+		(void)pvpci_xs_write(XS(g), p, "aerfail");
 	if (be->opts.on_kill)
 		be->opts.on_kill(be->opts.opaque, g->domid, why);
 	if (be->opts.aer_kill == PVPCI_AER_KILL_DESTROY) {
@@ -499,25 +498,25 @@ static int guest_probe(struct pvb_guest *g)
 
 	rc = gpath(g, p, "frontend");
 	if (!rc)
-		rc = pvb_xs_read(XS(g), p, fe, sizeof(fe));
+		rc = pvpci_xs_read(XS(g), p, fe, sizeof(fe));
 	if (!rc)
 		rc = read_be_uint(g, "frontend-id", PVPCI_DOMID_MAX, &id);
 	if (rc == -ENOENT)
 		return rc; /* being removed: the next event frees the guest */
-	if (rc || pvb_path(want, sizeof(want), "/local/domain/%u/device/pci/0", g->domid) ||
+	if (rc || pvpci_xs_path(want, sizeof(want), "/local/domain/%u/device/pci/0", g->domid) ||
 	    strcmp(fe, want) != 0 || id != g->domid) {
 		pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_ERR, "bad frontend / frontend-id nodes");
 		return -EINVAL;
 	}
 	if (!g->setup_done && gpath(g, p, "pvpci-mode") == 0 &&
-	    pvb_xs_read(XS(g), p, mode, sizeof(mode)) == 0 &&
+	    pvpci_xs_read(XS(g), p, mode, sizeof(mode)) == 0 &&
 	    pvpci_backend_mode_parse(mode, &g->mode) != 0)
 		pvpci_logf(&g->log, PVPCI_LOG_WARNING, "unknown pvpci-mode \"%s\"", mode);
 	if (!g->setup_done && g->topo.n == 0)
 		pvb_topo_init(&g->topo, g->mode);
 	if (g->fe_watched)
 		return 0;
-	rc = pvb_path(p, sizeof(p), "%s/state", g->fe_path);
+	rc = pvpci_xs_path(p, sizeof(p), "%s/state", g->fe_path);
 	if (!rc && !xs_watch(XS(g), p, g->fe_token))
 		rc = errno ? -errno : -EIO;
 	g->fe_watched = rc == 0;
@@ -534,7 +533,7 @@ static int read_fe_state(struct pvb_guest *g)
 
 	if (rc == -ENOENT)
 		return XenbusStateUnknown;
-	if (rc || pvb_parse_dec(v, XenbusStateReconfigured, &s)) {
+	if (rc || pvpci_xs_parse_dec(v, XenbusStateReconfigured, &s)) {
 		pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_WARNING, "frontend state ignored: %s",
 			      rc ? pvpci_errname(rc) : "not a state");
 		return -1;
@@ -578,8 +577,8 @@ static bool fe_config_changed(struct pvb_guest *g)
 	uint64_t r, e;
 
 	if (read_fe(g, "pci-op-ref", ref, sizeof(ref)) ||
-	    read_fe(g, "event-channel", evt, sizeof(evt)) || pvb_parse_dec(ref, UINT32_MAX, &r) ||
-	    pvb_parse_dec(evt, UINT32_MAX, &e))
+	    read_fe(g, "event-channel", evt, sizeof(evt)) || pvpci_xs_parse_dec(ref, UINT32_MAX, &r) ||
+	    pvpci_xs_parse_dec(evt, UINT32_MAX, &e))
 		return true;
 	return !g->sh || r != g->att_gref || e != g->att_rport;
 }
@@ -695,7 +694,7 @@ static void scan_root(struct pvpci_backend *be)
 		uint64_t id;
 		struct pvb_guest *g;
 
-		if (pvb_parse_dec(names[i], PVPCI_DOMID_MAX, &id))
+		if (pvpci_xs_parse_dec(names[i], PVPCI_DOMID_MAX, &id))
 			continue;
 		g = guest_find(be, (unsigned)id);
 		if (!g && pvb_guest_new(be, (unsigned)id, &g))
@@ -714,7 +713,7 @@ void pvb_xs_event(struct pvpci_backend *be, const char *path, const char *token)
 	size_t len;
 
 	if (token[0] == 'f') {
-		if (pvb_parse_dec(token + 1, PVPCI_DOMID_MAX, &id) == 0 &&
+		if (pvpci_xs_parse_dec(token + 1, PVPCI_DOMID_MAX, &id) == 0 &&
 		    (g = guest_find(be, (unsigned)id)) != NULL) {
 			g->fe_events++;
 			mark(g);
@@ -733,7 +732,7 @@ void pvb_xs_event(struct pvpci_backend *be, const char *path, const char *token)
 		return;
 	memcpy(num, path, len);
 	num[len] = 0;
-	if (pvb_parse_dec(num, PVPCI_DOMID_MAX, &id))
+	if (pvpci_xs_parse_dec(num, PVPCI_DOMID_MAX, &id))
 		return;
 	g = guest_find(be, (unsigned)id);
 	if (!g && pvb_guest_new(be, (unsigned)id, &g))

@@ -68,11 +68,6 @@ struct pvpci_pvfront {
 };
 
 /* ---- xs.c ---- */
-int pvf_path(char *buf, size_t cap, const char *fmt, ...) PVPCI_PRINTF(3, 4) PVPCI_WUR;
-int pvf_xs_read(struct pvpci_pvfront *f, const char *path, char *buf, size_t cap) PVPCI_WUR;
-int pvf_xs_read_uint(struct pvpci_pvfront *f, const char *path, uint64_t max, uint64_t *out)
-	PVPCI_WUR;
-int pvf_parse_dec(const char *s, uint64_t max, uint64_t *out) PVPCI_WUR;
 /* Node below the backend directory. */
 int pvf_be_read(struct pvpci_pvfront *f, const char *node, char *buf, size_t cap) PVPCI_WUR;
 int pvf_be_uint(struct pvpci_pvfront *f, const char *node, uint64_t max, uint64_t *out)

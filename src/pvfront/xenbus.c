@@ -53,7 +53,7 @@ static int write_config(struct pvpci_pvfront *f)
 	snprintf(v[0], sizeof(v[0]), "%u", f->gref);
 	snprintf(v[1], sizeof(v[1]), "%u", f->port);
 	for (int i = 0; i < 3 && !rc; i++)
-		rc = pvf_path(p[i], sizeof(p[i]), "%s/%s", f->fe_path, nodes[i]);
+		rc = pvpci_xs_path(p[i], sizeof(p[i]), "%s/%s", f->fe_path, nodes[i]);
 	for (int tries = 0; !rc && tries < TXN_RETRIES; tries++) {
 		xs_transaction_t t = xs_transaction_start(f->xs);
 		bool ok;
@@ -80,17 +80,17 @@ static int read_paths(struct pvpci_pvfront *f)
 {
 	char p[PVF_PATH_MAX];
 	uint64_t id;
-	int rc = pvf_path(f->fe_path, sizeof(f->fe_path), "/local/domain/%u/device/pci/0",
+	int rc = pvpci_xs_path(f->fe_path, sizeof(f->fe_path), "/local/domain/%u/device/pci/0",
 			  f->domid);
 
 	if (!rc)
-		rc = pvf_path(p, sizeof(p), "%s/backend", f->fe_path);
+		rc = pvpci_xs_path(p, sizeof(p), "%s/backend", f->fe_path);
 	if (!rc)
-		rc = pvf_xs_read(f, p, f->be_path, sizeof(f->be_path));
+		rc = pvpci_xs_read(f->xs, p, f->be_path, sizeof(f->be_path));
 	if (!rc)
-		rc = pvf_path(p, sizeof(p), "%s/backend-id", f->fe_path);
+		rc = pvpci_xs_path(p, sizeof(p), "%s/backend-id", f->fe_path);
 	if (!rc)
-		rc = pvf_xs_read_uint(f, p, PVPCI_DOMID_MAX, &id);
+		rc = pvpci_xs_read_uint(f->xs, p, PVPCI_DOMID_MAX, &id);
 	if (!rc)
 		f->be_domid = (unsigned)id;
 	return rc;
@@ -119,7 +119,7 @@ static int offer(struct pvpci_pvfront *f)
 static int watch_backend(struct pvpci_pvfront *f)
 {
 	char p[PVF_PATH_MAX];
-	int rc = pvf_path(p, sizeof(p), "%s/state", f->be_path);
+	int rc = pvpci_xs_path(p, sizeof(p), "%s/state", f->be_path);
 
 	if (!rc && !xs_watch(f->xs, p, PVF_BE_TOKEN))
 		rc = errno ? -errno : -EIO;
@@ -131,7 +131,7 @@ static void release(struct pvpci_pvfront *f)
 {
 	char p[PVF_PATH_MAX];
 
-	if (f->watching && !pvf_path(p, sizeof(p), "%s/state", f->be_path))
+	if (f->watching && !pvpci_xs_path(p, sizeof(p), "%s/state", f->be_path))
 		(void)xs_unwatch(f->xs, p, PVF_BE_TOKEN);
 	f->watching = false;
 	for (size_t i = 0; i < f->nirqs; i++)
@@ -167,10 +167,10 @@ static void withdraw(struct pvpci_pvfront *f)
 
 		if (t == XBT_NULL)
 			break;
-		ok = !pvf_path(p, sizeof(p), "%s/state", f->fe_path) &&
+		ok = !pvpci_xs_path(p, sizeof(p), "%s/state", f->fe_path) &&
 		     xs_write(f->xs, t, p, v, (unsigned)strlen(v));
 		for (size_t i = 0; ok && i < PVPCI_ARRAY_SIZE(nodes); i++)
-			ok = !pvf_path(p, sizeof(p), "%s/%s", f->fe_path, nodes[i]) &&
+			ok = !pvpci_xs_path(p, sizeof(p), "%s/%s", f->fe_path, nodes[i]) &&
 			     (xs_rm(f->xs, t, p) || errno == ENOENT);
 		if (!ok) {
 			(void)xs_transaction_end(f->xs, t, true);
