@@ -102,7 +102,8 @@ static void fatal(struct pvb_guest *g, int err, const char *msg)
 {
 	char p[PVB_PATH_MAX];
 
-	pvpci_logf(&g->log, PVPCI_LOG_ERR, "%s (%s)", msg, pvpci_errname(err));
+	/* a guest cycling its state can fail its connection at will: rate-limited */
+	pvpci_logf_rl(&g->log, &g->rl, PVPCI_LOG_ERR, "%s (%s)", msg, pvpci_errname(err));
 	if (!pvpci_xs_path(p, sizeof(p), "/local/domain/%u/error/backend/pci/%u/0/error",
 		      g->be->self, g->domid))
 		(void)pvpci_xs_printf(XS(g), p, "%d %s", err < 0 ? -err : err, msg);

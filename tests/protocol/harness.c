@@ -190,6 +190,7 @@ struct ctl_rsp {
 	uint32_t n;
 	int32_t aer_result;
 	uint32_t kills;
+	uint32_t log_lines;
 	union {
 		struct pvpci_backend_dev_info devs[MAX_INFO];
 		struct pvpci_backend_guest_info guests[MAX_INFO];
@@ -199,7 +200,15 @@ struct ctl_rsp {
 struct be_state {
 	int aer_result;
 	unsigned kills;
+	unsigned log_lines; /* lines the backend logged (warnings and worse) */
 };
+
+/* The backend's log: counted, then on stderr as usual. */
+static void count_line(void *opaque, int level, const char *line)
+{
+	((struct be_state *)opaque)->log_lines++;
+	fprintf(stderr, "%s\n", line);
+}
 
 static void on_aer_done(void *opaque, struct pvpci_sbdf host, int result)
 {
@@ -260,6 +269,7 @@ static int ctl_serve(struct pvpci_backend *be, struct be_state *st, int fd)
 	}
 	r->aer_result = st->aer_result;
 	r->kills = st->kills;
+	r->log_lines = st->log_lines;
 	if (!stop && write(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
 		stop = 1;
 	free(r);
@@ -318,6 +328,8 @@ static int backend_main(void *arg)
 
 	pvpci_log_init(&lg, NULL, NULL);
 	lg.max_level = getenv("PH_VERBOSE") ? PVPCI_LOG_DEBUG : PVPCI_LOG_WARNING;
+	lg.fn = count_line;
+	lg.opaque = &st;
 	p = ph_open(&a->h, 0);
 	if (!p || open_models(&a->cfg, srcs, &lg))
 		goto out;
@@ -459,6 +471,17 @@ int ph_be_aer_result(struct ph_backend *b, int *result, unsigned *kills)
 		*result = r->aer_result;
 		*kills = r->kills;
 	}
+	free(r);
+	return rc;
+}
+
+int ph_be_log_lines(struct ph_backend *b, unsigned *n)
+{
+	struct ctl_rsp *r = malloc(sizeof(*r));
+	int rc = r ? ctl_call(b, CTL_AER_RESULT, (struct pvpci_sbdf){ 0 }, 0, 0, r) : -ENOMEM;
+
+	if (rc == 0)
+		*n = r->log_lines;
 	free(r);
 	return rc;
 }

@@ -96,6 +96,8 @@ int ph_be_devices(struct ph_backend *b, struct pvpci_backend_dev_info *out, unsi
 int ph_be_guests(struct ph_backend *b, struct pvpci_backend_guest_info *out, unsigned max);
 /* Last AER outcome reported by on_aer_done (0 if none) and the kills seen. */
 int ph_be_aer_result(struct ph_backend *b, int *result, unsigned *kills);
+/* Lines the backend has logged so far (warnings and worse; all with PH_VERBOSE). */
+int ph_be_log_lines(struct ph_backend *b, unsigned *n);
 /* The device info of host (0) or -ENOENT. */
 int ph_be_device(struct ph_backend *b, struct pvpci_sbdf host,
 		 struct pvpci_backend_dev_info *out);

@@ -601,6 +601,35 @@ static void magic_wrong_closes_and_a_fixed_frontend_connects(void **state)
 	done(&c);
 }
 
+/* A guest cycling 1 / 3 with a bad magic: every cycle fails, the log stays bounded. */
+static void failing_reconnects_do_not_flood_the_log(void **state)
+{
+	struct ctx c;
+	unsigned before = 0, after = 0;
+
+	setup(&c, false);
+	assert_int_equal(ph_rawfe_node(&c.evil, "magic", "8"), 0);
+	assert_int_equal(ph_rawfe_node(&c.evil, "pci-op-ref", "8"), 0);
+	assert_int_equal(ph_rawfe_node(&c.evil, "event-channel", "1"), 0);
+	assert_int_equal(ph_rawfe_node(&c.evil, "state", "3"), 0);
+	closes_with_error(&c, "version mismatch");
+	assert_int_equal(ph_be_log_lines(&c.e->be, &before), 0);
+	for (int i = 0; i < 30; i++) {
+		assert_int_equal(ph_rawfe_node(&c.evil, "state", "1"), 0);
+		assert_int_equal(ph_wait_be_state(c.e->xs, c.evil_id, XenbusStateInitialised,
+						  PH_TIMEOUT_MS), 0);
+		assert_int_equal(ph_rawfe_node(&c.evil, "state", "3"), 0);
+		assert_int_equal(ph_wait_be_state(c.e->xs, c.evil_id, XenbusStateClosing,
+						  PH_TIMEOUT_MS), 0);
+	}
+	assert_int_equal(ph_be_log_lines(&c.e->be, &after), 0);
+	if (after - before > 15) {
+		fprintf(stderr, "%u lines for 30 failed connections\n", after - before);
+		fail();
+	}
+	done(&c);
+}
+
 static void pci_op_ref_not_a_number(void **state)
 {
 	static const char *bad[] = { "abc", "12x", "-8", "99999999999", "0x10" };
@@ -694,6 +723,7 @@ int main(void)
 		cmocka_unit_test_teardown(guest_that_dies_mid_op, ph_teardown),
 		cmocka_unit_test_teardown(magic_wrong_closes_and_a_fixed_frontend_connects,
 					  ph_teardown),
+		cmocka_unit_test_teardown(failing_reconnects_do_not_flood_the_log, ph_teardown),
 		cmocka_unit_test_teardown(pci_op_ref_not_a_number, ph_teardown),
 		cmocka_unit_test_teardown(gref_not_granted, ph_teardown),
 		cmocka_unit_test_teardown(event_channel_bad_or_not_offered, ph_teardown),
