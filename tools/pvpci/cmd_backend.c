@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "ctl.h"
 #include "vpci_local.h"
@@ -177,6 +178,30 @@ static int open_model(struct bd *d, const char *model, struct pvpci_sbdf bdf,
 	return r;
 }
 
+/* Linux refuses `echo 0 > enable` (-EIO) on a device nobody enabled, and seizing a device
+ * disables it: enable a never-enabled real device once first, so the seize's disable
+ * balances it (the device's decoding ends up off either way). */
+static void sysfs_pre_enable(const char *bdf)
+{
+	char p[128], v[4] = "";
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s/enable", pvpci_sysfs_root(NULL), bdf);
+	f = fopen(p, "r");
+	if (!f)
+		return;
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != '0')
+		return;
+	f = fopen(p, "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+}
+
 /* "BDF=MODEL[#INDEX]" */
 static int add_device(struct bd *d, const char *spec)
 {
@@ -206,6 +231,8 @@ static int add_device(struct bd *d, const char *spec)
 		char a[PVPCI_SBDF_STRLEN];
 
 		r = pvpci_sysfs_open(pvpci_sbdf_str(dev->bdf, a), NULL, &d->lg, &dev->src);
+		if (r == 0 && pvpci_sysfs_writable(dev->src, NULL, 0) == 0)
+			sysfs_pre_enable(a);
 		snprintf(why, sizeof(why), "%s: %s", a, r ? strerror(-r) : "");
 	} else {
 		r = open_model(d, eq + 1, dev->bdf, &dev->src, why, sizeof(why));
@@ -503,6 +530,47 @@ static bool device_syntax_ok(const char *spec)
 	return false;
 }
 
+/* One option; 0, or an exit code (reported). */
+static int opt_one(const char *cmd, int c, struct bd_opts *o)
+{
+	uint64_t v;
+	bool xen;
+
+	switch (c) {
+	case 'd':
+		o->run_dir = optarg;
+		return 0;
+	case 'D':
+		if (o->ndev == BD_MAX_DEVS)
+			return cli_usage_error(cmd, "too many --device options (at most %d)",
+					       BD_MAX_DEVS);
+		if (!device_syntax_ok(optarg))
+			return pvpci_cmd_usage(cmd);
+		o->devices[o->ndev++] = optarg;
+		return 0;
+	case 'm':
+		if (pvpci_backend_mode_parse(optarg, &o->mode))
+			return cli_usage_error(cmd, "--mode '%s': expected vpci or passthrough",
+					       optarg);
+		return 0;
+	case 'a':
+		if (cli_num(cmd, "--aer-timeout", optarg, 1, 86400, &v))
+			return PVPCI_EXIT_USAGE;
+		o->aer_timeout_s = (unsigned)v;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case 'P':
+		if (cli_platform(cmd, optarg, &xen))
+			return PVPCI_EXIT_USAGE;
+		o->platform = xen ? "xen" : "local";
+		return 0;
+	default:
+		return PVPCI_EXIT_USAGE; /* reported by cli_getopt */
+	}
+}
+
 static int parse_opts(int argc, char **argv, struct bd_opts *o)
 {
 	static const struct option lo[] = {
@@ -514,29 +582,18 @@ static int parse_opts(int argc, char **argv, struct bd_opts *o)
 		{ "platform", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->platform = "local";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:D:m:a:v", lo, NULL)) != -1) {
-		if (c == 'd')
-			o->run_dir = optarg;
-		else if (c == 'D' && o->ndev < BD_MAX_DEVS && device_syntax_ok(optarg))
-			o->devices[o->ndev++] = optarg;
-		else if (c == 'm' && pvpci_backend_mode_parse(optarg, &o->mode) == 0)
-			continue;
-		else if (c == 'a' && pvpci_parse_u64(optarg, 86400, &v) == 0 && v > 0)
-			o->aer_timeout_s = (unsigned)v;
-		else if (c == 'v')
-			o->verbose = true;
-		else if (c == 'P' && (!strcmp(optarg, "local") || !strcmp(optarg, "xen")))
-			o->platform = optarg;
-		else
-			return pvpci_cmd_usage(argv[0]);
+	while ((c = cli_getopt(argc, argv, "d:D:m:a:v", lo)) != -1) {
+		int r = opt_one(argv[0], c, o);
+
+		if (r)
+			return r;
 	}
-	return optind == argc ? 0 : pvpci_cmd_usage(argv[0]);
+	return cli_operands(argv[0], argc - optind, argv + optind, 0, 0, "");
 }
 
 static int take_lock(struct bd *d)

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
+#include "trace.h"
 #include "pvpci/base.h"
 #include "pvpci/pci.h"
 #include "pvpci/pvback.h"
@@ -86,20 +88,12 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "pvpci %s: ", cmd);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return pvpci_cmd_usage(cmd);
-}
-
 static int add_quirk(const char *cmd, struct dev_opts *o, const char *arg)
 {
 	struct pvpci_parse_err perr = { 0 };
 
 	if (o->nquirks >= MAX_QUIRKS)
-		return usage_error(cmd, "too many --quirk options (at most 64)%s", "");
+		return cli_usage_error(cmd, "too many --quirk options (at most %d)", MAX_QUIRKS);
 	if (pvpci_quirk_parse(arg, &o->quirks[o->nquirks], &perr)) {
 		fprintf(stderr, "pvpci %s: --quirk '%s': %s (at character %zu)\n", cmd, arg,
 			perr.msg, perr.pos + 1);
@@ -117,9 +111,8 @@ static int parse_opts(int argc, char **argv, struct dev_opts *o, int *first)
 	int c, rc;
 
 	o->policy = "pv";
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", long_opts)) != -1) {
 		switch (c) {
 		case OPT_POLICY: o->policy = optarg; break;
 		case OPT_PERMISSIVE: o->permissive = true; break;
@@ -133,10 +126,8 @@ static int parse_opts(int argc, char **argv, struct dev_opts *o, int *first)
 		case OPT_HELP:
 			pvpci_cmd_usage(cmd);
 			return PVPCI_EXIT_USAGE;
-		case ':':
-			return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			return PVPCI_EXIT_USAGE; /* reported by cli_getopt */
 		}
 	}
 	*first = optind;
@@ -255,7 +246,7 @@ int cmd_view(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (argc - first != 1)
-		return usage_error(argv[0], "expected one MODEL argument%s", "");
+		return cli_usage_error(argv[0], "expected one MODEL argument");
 	if (!strcmp(o.policy, "vpci")) /* guest vPCI: cmd_vpci.c */
 		return vpci_view(argv[0], argv[first], o.permissive || o.allow_intr || o.nquirks);
 	rc = session_open(argv[0], &o, argv[first], &s);
@@ -271,7 +262,6 @@ int cmd_view(int argc, char **argv)
 }
 
 /* ---- replay ---- */
-#define TRACE_MAX_TOKENS 5
 
 struct trace_cmd {
 	const char *name;
@@ -342,35 +332,14 @@ static const struct trace_cmd trace_cmds[] = {
 	{ "hdump", 0, run_host_dump },
 };
 
-/* Splits a line (comments stripped) into at most TRACE_MAX_TOKENS words; returns the
- * count, or TRACE_MAX_TOKENS + 1 when there are more. */
-static int tokenize(char *line, char **tok)
-{
-	char *save = NULL, *t;
-	int n = 0;
-
-	t = strchr(line, '#');
-	if (t)
-		*t = 0;
-	for (t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
-		if (n == TRACE_MAX_TOKENS)
-			return n + 1;
-		tok[n++] = t;
-	}
-	return n;
-}
-
 /* Runs one line; returns 0, or -EINVAL with why[] set when the line is malformed. */
-static int trace_line(struct session *s, char *line, char *why, size_t whylen)
+static int trace_line(void *ctx, char **tok, int n, char *why, size_t whylen)
 {
 	static const uint64_t max[3] = { INT_MAX, INT_MAX, 0xffffffffu };
 	static const char *const names[3] = { "offset", "size", "value" };
-	char *tok[TRACE_MAX_TOKENS];
+	struct session *s = ctx;
 	uint64_t a[3] = { 0 };
-	int n = tokenize(line, tok);
 
-	if (n == 0)
-		return 0;
 	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(trace_cmds); i++) {
 		const struct trace_cmd *c = &trace_cmds[i];
 
@@ -396,30 +365,6 @@ static int trace_line(struct session *s, char *line, char *why, size_t whylen)
 	return -EINVAL;
 }
 
-static int replay_stream(struct session *s, FILE *in, const char *name)
-{
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	int rc = PVPCI_EXIT_OK;
-
-	while (getline(&line, &cap, in) != -1) {
-		char why[96];
-
-		lineno++;
-		if (trace_line(s, line, why, sizeof(why))) {
-			fprintf(stderr, "pvpci replay: %s:%zu: %s\n", name, lineno, why);
-			rc = PVPCI_EXIT_FAIL;
-			break;
-		}
-	}
-	if (rc == PVPCI_EXIT_OK && ferror(in)) {
-		fprintf(stderr, "pvpci replay: %s: read error\n", name);
-		rc = PVPCI_EXIT_FAIL;
-	}
-	free(line);
-	return rc;
-}
-
 int cmd_replay(int argc, char **argv)
 {
 	struct dev_opts o = { 0 };
@@ -431,24 +376,18 @@ int cmd_replay(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (argc - first != 2)
-		return usage_error(argv[0], "expected MODEL and TRACE arguments%s", "");
+		return cli_usage_error(argv[0], "expected MODEL and TRACE arguments");
 	if (!strcmp(o.policy, "vpci")) /* guest vPCI: cmd_vpci.c */
 		return vpci_replay(argv[0], argv[first], argv[first + 1],
 				   o.permissive || o.allow_intr || o.nquirks);
 	trace = argv[first + 1];
-	in = strcmp(trace, "-") ? fopen(trace, "r") : stdin;
-	if (!in) {
-		fprintf(stderr, "pvpci replay: %s: %s\n", trace, strerror(errno));
+	in = trace_open(argv[0], trace);
+	if (!in)
 		return PVPCI_EXIT_FAIL;
-	}
 	rc = session_open(argv[0], &o, argv[first], &s);
 	if (!rc) {
-		rc = replay_stream(&s, in, strcmp(trace, "-") ? trace : "<stdin>");
+		rc = trace_run(argv[0], in, trace, trace_line, NULL, &s);
 		session_close(&s);
 	}
-	if (in != stdin)
-		fclose(in);
-	if (fflush(stdout) && !rc)
-		rc = PVPCI_EXIT_FAIL;
-	return rc;
+	return trace_close(in, rc);
 }

@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "ctl.h"
 #include "guest.h"
@@ -440,6 +442,7 @@ static int run_watch(struct guest *g)
 
 /* ---- Command line ---- */
 
+/* watch [--aer-result R]: 0, or an exit code (reported). */
 static int watch_opts(struct guest *g, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -450,20 +453,55 @@ static int watch_opts(struct guest *g, int argc, char **argv)
 
 	g->aer_result = PVPCI_AER_RESULT_RECOVERED;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "a:", lo, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:", lo, NULL)) != -1) {
 		int v = -1;
 
-		for (size_t i = 0; c == 'a' && i < PVPCI_ARRAY_SIZE(aer_names); i++)
+		if (c == ':')
+			return cli_usage_error("guest", "watch: option '%s' needs a value",
+					       argv[optind - 1]);
+		if (c != 'a')
+			return cli_usage_error("guest", "watch: unknown option '%s'",
+					       argv[optind - 1]);
+		for (size_t i = 0; i < PVPCI_ARRAY_SIZE(aer_names); i++)
 			if (aer_names[i] && i != PVPCI_AER_RESULT_NO_AER_DRIVER &&
 			    !strcmp(aer_names[i], optarg))
 				v = (int)i;
 		if (v < 0)
-			return -EINVAL;
+			return cli_usage_error("guest", "watch: --aer-result '%s': expected "
+					       "recovered, disconnect, none, can_recover or "
+					       "need_reset", optarg);
 		g->aer_result = v;
 	}
-	return optind == argc ? 0 : -EINVAL;
+	return cli_operands("guest", argc - optind, argv + optind, 0, 0, "");
 }
 
+/* One global option; 0, or an exit code (reported). */
+static int global_one(struct guest *g, const char *cmd, int c, const char **dir, bool *vpci)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'd':
+		*dir = optarg;
+		return 0;
+	case 'V':
+		*vpci = true;
+		return 0;
+	case 't':
+	case 'o':
+		if (cli_num(cmd, c == 't' ? "--timeout" : "--op-timeout", optarg, 1, 3600000, &v))
+			return PVPCI_EXIT_USAGE;
+		*(c == 't' ? &g->connect_timeout_ms : &g->op_timeout_ms) = (int)v;
+		return 0;
+	case 'P':
+		return cli_platform(cmd, optarg, &g->xen) ? PVPCI_EXIT_USAGE : 0;
+	default:
+		return PVPCI_EXIT_USAGE; /* reported by cli_getopt */
+	}
+}
+
+/* The options before DOMID: the index of DOMID, or -(exit code) (reported). */
 static int parse_global(struct guest *g, int argc, char **argv, const char **dir, bool *vpci)
 {
 	static const struct option lo[] = {
@@ -474,27 +512,20 @@ static int parse_global(struct guest *g, int argc, char **argv, const char **dir
 		{ "platform", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
-	int c;
+	int c, r;
 
 	g->connect_timeout_ms = 10000;
 	g->op_timeout_ms = 2000;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+d:t:o:", lo, NULL)) != -1) {
-		if (c == 'd')
-			*dir = optarg;
-		else if (c == 'V')
-			*vpci = true;
-		else if (c == 't' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
-			g->connect_timeout_ms = (int)v;
-		else if (c == 'o' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
-			g->op_timeout_ms = (int)v;
-		else if (c == 'P' && (!strcmp(optarg, "xen") || !strcmp(optarg, "local")))
-			g->xen = !strcmp(optarg, "xen");
-		else
-			return -EINVAL;
+	while ((c = cli_getopt(argc, argv, "+d:t:o:", lo)) != -1) {
+		r = global_one(g, argv[0], c, dir, vpci);
+		if (r)
+			return -r;
 	}
-	return argc - optind >= 2 ? optind : -EINVAL;
+	if (argc - optind < 2)
+		return -cli_operands(argv[0], argc - optind, argv + optind, 2, INT_MAX,
+				     "DOMID and a command");
+	return optind;
 }
 
 int cmd_guest(int argc, char **argv)
@@ -509,7 +540,7 @@ int cmd_guest(int argc, char **argv)
 	first = parse_global(g, argc, argv, &dir, &vpci);
 	if (first < 0) {
 		free(g);
-		return pvpci_cmd_usage(argv[0]);
+		return -first;
 	}
 	if (!vpci && argc - first > 2 && !strcmp(argv[first + 1], "--vpci")) {
 		argv[first + 1] = argv[first]; /* DOMID --vpci CMD: as the issue spells it */
@@ -525,14 +556,19 @@ int cmd_guest(int argc, char **argv)
 	char **sub = argv + first + 1;
 	int nsub = argc - first - 1;
 	bool watch = !strcmp(sub[0], "watch");
-	if (watch ? watch_opts(g, nsub, sub) != 0 : !guest_known(sub[0])) {
+	if (watch)
+		code = watch_opts(g, nsub, sub);
+	else if (!guest_known(sub[0]))
+		code = cli_usage_error(argv[0], "unknown command '%s'", sub[0]);
+	else if (guest_run(NULL, stdout, stderr, nsub, sub) != PVPCI_EXIT_OK)
+		code = PVPCI_EXIT_USAGE; /* guest_run said why */
+	else
+		code = PVPCI_EXIT_OK;
+	if (code != PVPCI_EXIT_OK) {
 		free(g);
-		return pvpci_cmd_usage(argv[0]);
+		return code;
 	}
-	if (!watch && guest_run(NULL, stdout, stderr, nsub, sub) != PVPCI_EXIT_OK) {
-		free(g);
-		return PVPCI_EXIT_USAGE;
-	}
+	code = PVPCI_EXIT_FAIL;
 	if (ctl_run_dir(argv[0], dir, g->run_dir, sizeof(g->run_dir)) < 0) {
 		free(g);
 		return PVPCI_EXIT_USAGE;

@@ -17,7 +17,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmds.h"
+#include "ctl.h"
 #include "pvpci/base.h"
 #include "pvpci/platform.h"
 
@@ -39,23 +41,17 @@ static int parse_opts(int argc, char **argv, struct host_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:v", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "d:v", lo)) != -1) {
 		if (c == 'd')
 			dir = optarg;
 		else if (c == 'v')
 			o->verbose = true;
 		else
-			return pvpci_cmd_usage(argv[0]);
+			return PVPCI_EXIT_USAGE;
 	}
 	o->first_arg = optind;
-	int r = dir ? (snprintf(o->run_dir, sizeof(o->run_dir), "%s", dir) <
-				       (int)sizeof(o->run_dir) ? 0 : -ENAMETOOLONG)
-		    : pvpci_run_dir_default(o->run_dir, sizeof(o->run_dir));
-	if (r < 0) {
-		fprintf(stderr, "pvpci %s: no run directory: %s (give --run-dir DIR or set "
-				"PVPCI_RUN_DIR)\n", argv[0], strerror(-r));
+	if (ctl_run_dir(argv[0], dir, o->run_dir, sizeof(o->run_dir)) < 0)
 		return PVPCI_EXIT_USAGE;
-	}
 	return 0;
 }
 
@@ -70,7 +66,7 @@ int cmd_host(int argc, char **argv)
 	if (r)
 		return r;
 	if (o.first_arg != argc)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - o.first_arg, argv + o.first_arg, 0, 0, "");
 	pvpci_log_init(&lg, NULL, NULL);
 	lg.max_level = o.verbose ? PVPCI_LOG_INFO : PVPCI_LOG_NOTICE;
 	sigemptyset(&mask);
@@ -113,13 +109,7 @@ int cmd_host(int argc, char **argv)
 /* Join the run dir's host as the control domain. */
 static int open_dom0(const char *cmd, const struct host_opts *o, struct pvpci_platform **p)
 {
-	struct pvpci_platform_config cfg = { .run_dir = o->run_dir, .no_store = true };
-	int r = pvpci_platform_open("local", &cfg, p);
-
-	if (r < 0)
-		fprintf(stderr, "pvpci %s: no pvpci host serves %s: %s\n", cmd, o->run_dir,
-			strerror(-r));
-	return r;
+	return ctl_open(cmd, o->run_dir, false, true, p);
 }
 
 int cmd_domain_create(int argc, char **argv)
@@ -132,7 +122,7 @@ int cmd_domain_create(int argc, char **argv)
 	if (r)
 		return r;
 	if (o.first_arg != argc - 1)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - o.first_arg, argv + o.first_arg, 1, 1, "NAME");
 	if (open_dom0(argv[0], &o, &p) < 0)
 		return PVPCI_EXIT_FAIL;
 	r = pvpci_domain_create(p, argv[o.first_arg], &domid);
@@ -152,25 +142,22 @@ int cmd_domain_destroy(int argc, char **argv)
 {
 	struct host_opts o;
 	struct pvpci_platform *p;
-	uint64_t id;
 	unsigned domid;
 	int r = parse_opts(argc, argv, &o);
 
 	if (r)
 		return r;
 	if (o.first_arg != argc - 1)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - o.first_arg, argv + o.first_arg, 1, 1,
+				    "ID|NAME");
 	const char *arg = argv[o.first_arg];
 	if (open_dom0(argv[0], &o, &p) < 0)
 		return PVPCI_EXIT_FAIL;
-	if (pvpci_parse_u64(arg, PVPCI_DOMID_MAX, &id) == 0) {
-		domid = (unsigned)id;
-		r = 0;
-	} else {
-		r = pvpci_domain_lookup(p, arg, &domid);
+	if (ctl_domid_on(argv[0], p, arg, &domid) < 0) {
+		pvpci_platform_close(p);
+		return PVPCI_EXIT_FAIL;
 	}
-	if (r == 0)
-		r = pvpci_domain_destroy(p, domid);
+	r = pvpci_domain_destroy(p, domid);
 	pvpci_platform_close(p);
 	if (r < 0) {
 		fprintf(stderr, "pvpci domain-destroy: %s: %s\n", arg,
@@ -192,7 +179,7 @@ int cmd_domain_list(int argc, char **argv)
 	if (r)
 		return r;
 	if (o.first_arg != argc)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - o.first_arg, argv + o.first_arg, 0, 0, "");
 	if (open_dom0(argv[0], &o, &p) < 0)
 		return PVPCI_EXIT_FAIL;
 	for (;;) {

@@ -13,16 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "ctl.h"
 #include "pvpci/base.h"
 #include "pvpci/pci.h"
 #include "pvpci/pciif.h"
-
-static int inject_usage(void)
-{
-	return pvpci_cmd_usage("inject");
-}
 
 static int inject_send(const char *run_dir, const char *req, int timeout_ms, int *code)
 {
@@ -70,39 +66,50 @@ int cmd_inject(int argc, char **argv)
 	uint64_t v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:t:", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "d:s:t:", lo)) != -1) {
 		if (c == 'd')
 			dir = optarg;
 		else if (c == 's' && ctl_lookup(ctl_channel_names, PVPCI_ARRAY_SIZE(ctl_channel_names),
 					   optarg) >= 0)
 			state = optarg;
-		else if (c == 't' && pvpci_parse_u64(optarg, 86400000, &v) == 0 && v > 0)
+		else if (c == 's')
+			return cli_usage_error(argv[0], "--state '%s': expected normal, frozen or "
+					       "perm_failure", optarg);
+		else if (c == 't' && !cli_num(argv[0], "--timeout", optarg, 1, 86400000, &v))
 			timeout = (int)v;
 		else
-			return inject_usage();
+			return PVPCI_EXIT_USAGE; /* reported */
 	}
 	int n = argc - optind;
 	char **a = argv + optind;
-	if (n < 2 || pvpci_sbdf_parse(a[1], &bdf, &perr))
-		return inject_usage();
-	if (strcmp(a[0], "irq") == 0 && n <= 4) {
+	if (n < 2)
+		return cli_usage_error(argv[0], "expected irq BDF or aer BDF");
+	if (strcmp(a[0], "irq") && strcmp(a[0], "aer"))
+		return cli_usage_error(argv[0], "unknown request '%s' (irq or aer)", a[0]);
+	if (pvpci_sbdf_parse(a[1], &bdf, &perr))
+		return cli_usage_error(argv[0], "bad BDF '%s': %s", a[1], perr.msg);
+	if (a[0][0] == 'i' && n > 4)
+		return cli_operands(argv[0], n, a, 2, 4, "");
+	if (a[0][0] == 'a' && n > 3)
+		return cli_operands(argv[0], n, a, 2, 3, "");
+	if (a[0][0] == 'i') {
 		const char *kind = n >= 3 ? a[2] : "auto";
 		const char *vec = n >= 4 ? a[3] : "0";
 
 		if (ctl_lookup(ctl_kind_names, PVPCI_ARRAY_SIZE(ctl_kind_names), kind) < 0 &&
 		    strcmp(kind, "auto") != 0)
-			return inject_usage();
-		if (pvpci_parse_u64(vec, 2047, &v))
-			return inject_usage();
+			return cli_usage_error(argv[0], "unknown interrupt kind '%s' (intx, msi "
+					       "or msix)", kind);
+		if (cli_num(argv[0], "VECTOR", vec, 0, 2047, &v))
+			return PVPCI_EXIT_USAGE;
 		snprintf(req, sizeof(req), "irq %s %s %s", a[1], kind, vec);
-	} else if (strcmp(a[0], "aer") == 0 && n <= 3) {
+	} else {
 		const char *stage = n == 3 ? a[2] : "detected";
 
 		if (ctl_lookup(ctl_stage_names, PVPCI_ARRAY_SIZE(ctl_stage_names), stage) < 0)
-			return inject_usage();
+			return cli_usage_error(argv[0], "unknown AER stage '%s' (detected, mmio, "
+					       "slotreset or resume)", stage);
 		snprintf(req, sizeof(req), "aer %s %s %s", a[1], stage, state);
-	} else {
-		return inject_usage();
 	}
 	if (ctl_run_dir(argv[0], dir, run_dir, sizeof(run_dir)) < 0)
 		return PVPCI_EXIT_USAGE;

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
+#include "ctl.h"
 #include "xen_grant.h"
 #include "pvpci/base.h"
 #include "pvpci/pci.h"
@@ -33,6 +35,40 @@ struct pci_opts {
 	bool xen;  /* --platform xen */
 };
 
+/* One option; 0, or an exit code (reported). */
+static int opt_one(const char *cmd, int c, struct pci_opts *o, const char **dir)
+{
+	bool changes = !strcmp(cmd, "attach") || !strcmp(cmd, "detach");
+	uint64_t v;
+
+	switch (c) {
+	case 'd':
+		*dir = optarg;
+		return 0;
+	case 'b':
+		if (cli_num(cmd, "--backend", optarg, 0, PVPCI_DOMID_MAX, &v))
+			return PVPCI_EXIT_USAGE;
+		o->backend = (unsigned)v;
+		return 0;
+	case 't':
+		if (!changes)
+			return cli_usage_error(cmd, "--timeout applies to attach and detach only");
+		if (cli_num(cmd, "--timeout", optarg, 1, 3600000, &v))
+			return PVPCI_EXIT_USAGE;
+		o->timeout_ms = (int)v;
+		return 0;
+	case 'V':
+		if (!strcmp(cmd, "assignable-list"))
+			return cli_usage_error(cmd, "--vpci does not apply to assignable-list");
+		o->vpci = true;
+		return 0;
+	case 'P':
+		return cli_platform(cmd, optarg, &o->xen) ? PVPCI_EXIT_USAGE : 0;
+	default:
+		return PVPCI_EXIT_USAGE; /* reported by cli_getopt */
+	}
+}
+
 static int parse_opts(int argc, char **argv, struct pci_opts *o)
 {
 	static const struct option lo[] = {
@@ -44,35 +80,19 @@ static int parse_opts(int argc, char **argv, struct pci_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL;
-	uint64_t v;
 	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = PVPCI_TS_TIMEOUT_MS;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+d:b:t:", lo, NULL)) != -1) {
-		if (c == 'd')
-			dir = optarg;
-		else if (c == 'b' && pvpci_parse_u64(optarg, PVPCI_DOMID_MAX, &v) == 0)
-			o->backend = (unsigned)v;
-		else if (c == 't' && pvpci_parse_u64(optarg, 3600000, &v) == 0 && v > 0)
-			o->timeout_ms = (int)v;
-		else if (c == 'V' && strcmp(argv[0], "assignable-list"))
-			o->vpci = true;
-		else if (c == 'P' && (!strcmp(optarg, "xen") || !strcmp(optarg, "local")))
-			o->xen = !strcmp(optarg, "xen");
-		else
-			return pvpci_cmd_usage(argv[0]);
+	while ((c = cli_getopt(argc, argv, "+d:b:t:", lo)) != -1) {
+		r = opt_one(argv[0], c, o, &dir);
+		if (r)
+			return r;
 	}
 	o->first_arg = optind;
-	r = dir ? (snprintf(o->run_dir, sizeof(o->run_dir), "%s", dir) <
-			   (int)sizeof(o->run_dir) ? 0 : -ENAMETOOLONG)
-		: pvpci_run_dir_default(o->run_dir, sizeof(o->run_dir));
-	if (r < 0) {
-		fprintf(stderr, "pvpci %s: no run directory: %s (give --run-dir DIR or set "
-				"PVPCI_RUN_DIR)\n", argv[0], strerror(-r));
+	if (ctl_run_dir(argv[0], dir, o->run_dir, sizeof(o->run_dir)) < 0)
 		return PVPCI_EXIT_USAGE;
-	}
 	return 0;
 }
 
@@ -80,18 +100,10 @@ static int parse_opts(int argc, char **argv, struct pci_opts *o)
 static int open_dom0(const char *cmd, const struct pci_opts *o, struct pvpci_platform **p,
 		     struct xs_handle **xs)
 {
-	struct pvpci_platform_config cfg = { .run_dir = o->run_dir };
-	int r = pvpci_platform_open(o->xen ? "xen" : "local", &cfg, p);
+	int r = ctl_open(cmd, o->run_dir, o->xen, false, p);
 
-	if (r < 0 && o->xen) {
-		fprintf(stderr, "pvpci %s: cannot open the xen platform: %s\n", cmd, strerror(-r));
+	if (r < 0)
 		return r;
-	}
-	if (r < 0) {
-		fprintf(stderr, "pvpci %s: no pvpci host serves %s: %s\n", cmd, o->run_dir,
-			strerror(-r));
-		return r;
-	}
 	*xs = pvpci_platform_xs(*p);
 	if (!*xs) {
 		fprintf(stderr, "pvpci %s: no store connection\n", cmd);
@@ -99,24 +111,6 @@ static int open_dom0(const char *cmd, const struct pci_opts *o, struct pvpci_pla
 		return -EIO;
 	}
 	return 0;
-}
-
-/* DOMID: a number, else a domain name. */
-static int resolve_domain(const char *cmd, struct pvpci_platform *p, const char *arg,
-			  unsigned *domid)
-{
-	uint64_t v;
-	int r;
-
-	if (pvpci_parse_u64(arg, PVPCI_DOMID_MAX, &v) == 0) {
-		*domid = (unsigned)v;
-		return 0;
-	}
-	r = pvpci_domain_lookup(p, arg, domid);
-	if (r < 0)
-		fprintf(stderr, "pvpci %s: %s: %s\n", cmd, arg,
-			r == -ENOENT ? "no such domain" : strerror(-r));
-	return r;
 }
 
 static int report(const char *cmd, int r, const struct pvpci_ts_err *err)
@@ -144,7 +138,8 @@ int cmd_attach(int argc, char **argv)
 	if (r)
 		return r;
 	if (o.first_arg != argc - 2)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - o.first_arg, argv + o.first_arg, 2, 2,
+				    "DOMID and PCI_SPEC");
 	const char *text = argv[o.first_arg + 1];
 	if (pvpci_pci_spec_parse(text, &spec, &perr)) {
 		fprintf(stderr, "pvpci attach: bad PCI spec '%s': %s\n  %s\n  %*s^\n", text,
@@ -153,7 +148,7 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (open_dom0(argv[0], &o, &p, &xs) < 0)
 		return PVPCI_EXIT_FAIL;
-	r = resolve_domain(argv[0], p, argv[o.first_arg], &domid);
+	r = ctl_domid_on(argv[0], p, argv[o.first_arg], &domid);
 	if (r == 0 && o.xen && (spec.addr.any_dev || spec.addr.any_fn || o.vpci)) {
 		fprintf(stderr, "pvpci attach: --platform xen takes one function (no '*', no "
 				"--vpci)\n");
@@ -190,7 +185,8 @@ int cmd_detach(int argc, char **argv)
 	if (r)
 		return r;
 	if (o.first_arg != argc - 2)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - o.first_arg, argv + o.first_arg, 2, 2,
+				    "DOMID and BDF");
 	if (pvpci_sbdf_parse(argv[o.first_arg + 1], &bdf, &perr)) {
 		fprintf(stderr, "pvpci detach: bad BDF '%s': %s\n", argv[o.first_arg + 1],
 			perr.msg);
@@ -198,7 +194,7 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (open_dom0(argv[0], &o, &p, &xs) < 0)
 		return PVPCI_EXIT_FAIL;
-	r = resolve_domain(argv[0], p, argv[o.first_arg], &domid);
+	r = ctl_domid_on(argv[0], p, argv[o.first_arg], &domid);
 	if (r == 0) {
 		int rt = o.vpci ? pvpci_ts_vpci_detach(xs, o.backend, domid, bdf, o.timeout_ms,
 						       &err)
@@ -267,10 +263,10 @@ int cmd_list(int argc, char **argv)
 	if (r)
 		return r;
 	if (o.first_arg != argc - 1)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - o.first_arg, argv + o.first_arg, 1, 1, "DOMID");
 	if (open_dom0(argv[0], &o, &p, &xs) < 0)
 		return PVPCI_EXIT_FAIL;
-	r = resolve_domain(argv[0], p, argv[o.first_arg], &domid);
+	r = ctl_domid_on(argv[0], p, argv[o.first_arg], &domid);
 	if (r == 0 && o.vpci) {
 		r = list_vpci(xs, &o, domid);
 		pvpci_platform_close(p);
@@ -304,7 +300,7 @@ int cmd_assignable_list(int argc, char **argv)
 	if (r)
 		return r;
 	if (o.first_arg != argc)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - o.first_arg, argv + o.first_arg, 0, 0, "");
 	if (open_dom0(argv[0], &o, &p, &xs) < 0)
 		return PVPCI_EXIT_FAIL;
 	r = pvpci_ts_host_devices(xs, o.backend, &h, &n, &err);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "pvpci/source.h"
 
@@ -77,16 +78,18 @@ int cmd_sysfs(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:wh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "r:wh", opts)) != -1) {
 		if (c == 'r')
 			root = optarg;
 		else if (c == 'w')
 			check = true;
-		else
+		else if (c == 'h')
 			return pvpci_cmd_usage(argv[0]);
+		else
+			return PVPCI_EXIT_USAGE; /* reported */
 	}
 	if (optind + 1 != argc)
-		return pvpci_cmd_usage(argv[0]);
+		return cli_operands(argv[0], argc - optind, argv + optind, 1, 1, "BDF");
 	pvpci_log_init(&log, NULL, "pvpci sysfs");
 	rc = pvpci_sysfs_open(argv[optind], root, &log, &s);
 	if (rc < 0) {

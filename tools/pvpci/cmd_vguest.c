@@ -19,6 +19,7 @@
 #include <string.h>
 #include <xenstore.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "ctl.h"
 #include "pvpci/platform.h"
@@ -384,9 +385,13 @@ static int do_mmio(struct vg *v, int argc, char **argv)
 static const struct {
 	const char *name;
 	int (*fn)(struct vg *v, int argc, char **argv);
+	const char *syntax; /* for a usage error */
 } vcmds[] = {
-	{ "lspci", do_lspci }, { "read", do_cfg }, { "write", do_cfg },
-	{ "mr", do_mmio }, { "mw", do_mmio },
+	{ "lspci", do_lspci, "lspci [-v] [-x|-xxx|-xxxx]" },
+	{ "read", do_cfg, "read BDF OFF SIZE (OFF <= 0xfff, SIZE 1, 2 or 4)" },
+	{ "write", do_cfg, "write BDF OFF SIZE VALUE (OFF <= 0xfff, SIZE 1, 2 or 4)" },
+	{ "mr", do_mmio, "mr ADDR SIZE (SIZE 1, 2, 4 or 8, ADDR a multiple of SIZE)" },
+	{ "mw", do_mmio, "mw ADDR SIZE VALUE (SIZE 1, 2, 4 or 8, ADDR a multiple of SIZE)" },
 };
 
 int vguest_cmd(const char *cmd, const char *run_dir, int connect_timeout_ms,
@@ -403,9 +408,14 @@ int vguest_cmd(const char *cmd, const char *run_dir, int connect_timeout_ms,
 	for (i = 0; argc >= 2 && i < PVPCI_ARRAY_SIZE(vcmds); i++)
 		if (!strcmp(argv[1], vcmds[i].name))
 			break;
-	if (argc < 2 || i == PVPCI_ARRAY_SIZE(vcmds) ||
-	    vcmds[i].fn(NULL, argc - 1, argv + 1) != PVPCI_EXIT_OK)
-		return pvpci_cmd_usage(cmd);
+	if (argc < 2)
+		return cli_usage_error(cmd, "expected DOMID and a command");
+	if (i == PVPCI_ARRAY_SIZE(vcmds))
+		return cli_usage_error(cmd, "--vpci: unknown command '%s' (lspci, read, write, "
+				       "mr, mw)", argv[1]);
+	if (vcmds[i].fn(NULL, argc - 1, argv + 1) != PVPCI_EXIT_OK)
+		return cli_usage_error(cmd, "--vpci: bad arguments; expected %s",
+				       vcmds[i].syntax);
 	if (ctl_run_dir(cmd, run_dir, dir, sizeof(dir)) < 0)
 		return PVPCI_EXIT_USAGE;
 	if (ctl_domid(cmd, dir, argv[0], &domid) < 0)

@@ -18,12 +18,12 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "trace.h"
 #include "pvpci/base.h"
 #include "pvpci/pci.h"
 #include "pvpci/source.h"
 #include "pvpci/vpci.h"
 
-#define VPCI_TRACE_TOKENS 5
 
 struct vsession {
 	struct pvpci_log log;
@@ -259,81 +259,47 @@ static const struct vcmd vcmds[] = {
 	{ "raise", 1, 1, { PVPCI_VPCI_MSIX_MAX }, t_raise },
 };
 
-static int tokenize(char *line, char **tok)
+static int vline(void *ctx, char **tok, int n, char *why, size_t whylen)
 {
-	char *save = NULL, *t = strchr(line, '#');
-	int n = 0;
-
-	if (t)
-		*t = 0;
-	for (t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
-		if (n == VPCI_TRACE_TOKENS)
-			return n + 1;
-		tok[n++] = t;
-	}
-	return n;
-}
-
-static int vline(struct vsession *s, char *line, const char **why)
-{
-	char *tok[VPCI_TRACE_TOKENS];
+	struct vsession *s = ctx;
 	uint64_t a[3] = { 0 };
-	int n = tokenize(line, tok);
 
-	if (n == 0)
-		return 0;
 	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(vcmds); i++) {
 		const struct vcmd *c = &vcmds[i];
 
 		if (strcmp(c->name, tok[0]))
 			continue;
 		if (n - 1 != (int)(c->skip + c->nargs)) {
-			*why = "wrong number of arguments";
+			snprintf(why, whylen, "wrong number of arguments for '%s'", c->name);
 			return -EINVAL;
 		}
 		if (c->skip && strcmp(tok[1], "msi") && strcmp(tok[1], "msix")) {
-			*why = "expected msi or msix";
+			snprintf(why, whylen, "expected msi or msix, not '%.20s'", tok[1]);
 			return -EINVAL;
 		}
 		for (unsigned k = 0; k < c->nargs; k++)
 			if (pvpci_parse_u64(tok[1 + c->skip + k], c->max[k], &a[k])) {
-				*why = "bad number";
+				snprintf(why, whylen, "bad number '%.20s'", tok[1 + c->skip + k]);
 				return -EINVAL;
 			}
 		c->run(s, tok, a);
 		return 0;
 	}
-	*why = "unknown command (r, w, hr, mr, mw, dump, hdump, maps, irqs, raise)";
+	snprintf(why, whylen, "unknown command '%.20s' (r, w, hr, mr, mw, dump, hdump, maps, "
+		 "irqs, raise)", tok[0]);
 	return -EINVAL;
 }
 
-static int vstream(struct vsession *s, FILE *in, const char *name)
+/* After each line: say once that the guest was crashed. */
+static void vafter(void *ctx)
 {
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	int rc = PVPCI_EXIT_OK;
+	struct vsession *s = ctx;
+	const char *crash = pvpci_vpci_host_crash_reason(s->host);
 
-	while (getline(&line, &cap, in) != -1) {
-		const char *why = NULL, *crash;
-
-		lineno++;
-		if (vline(s, line, &why)) {
-			fprintf(stderr, "pvpci replay: %s:%zu: %s\n", name, lineno, why);
-			rc = PVPCI_EXIT_FAIL;
-			break;
-		}
-		crash = pvpci_vpci_host_crash_reason(s->host);
-		if (crash && !s->crash_told) {
-			printf("# guest crashed: %s\n", crash);
-			s->crash_told = true;
-		}
+	if (crash && !s->crash_told) {
+		printf("# guest crashed: %s\n", crash);
+		s->crash_told = true;
 	}
-	if (rc == PVPCI_EXIT_OK && ferror(in)) {
-		fprintf(stderr, "pvpci replay: %s: read error\n", name);
-		rc = PVPCI_EXIT_FAIL;
-	}
-	free(line);
-	return rc;
 }
 
 int vpci_replay(const char *cmd, const char *model, const char *trace, int pv_opts)
@@ -344,19 +310,13 @@ int vpci_replay(const char *cmd, const char *model, const char *trace, int pv_op
 
 	if (pv_only(cmd, pv_opts))
 		return pvpci_cmd_usage(cmd);
-	in = strcmp(trace, "-") ? fopen(trace, "r") : stdin;
-	if (!in) {
-		fprintf(stderr, "pvpci %s: %s: %s\n", cmd, trace, strerror(errno));
+	in = trace_open(cmd, trace);
+	if (!in)
 		return PVPCI_EXIT_FAIL;
-	}
 	rc = vopen(cmd, model, &s);
 	if (!rc) {
-		rc = vstream(&s, in, strcmp(trace, "-") ? trace : "<stdin>");
+		rc = trace_run(cmd, in, trace, vline, vafter, &s);
 		vclose(&s);
 	}
-	if (in != stdin)
-		fclose(in);
-	if (fflush(stdout) && !rc)
-		rc = PVPCI_EXIT_FAIL;
-	return rc;
+	return trace_close(in, rc);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon commands' shared plumbing: run directory, local control sockets
+ * The commands' shared plumbing: run directory, local control sockets
  * (SOCK_SEQPACKET: one request, one answer, descriptors passed with SCM_RIGHTS), the stop
- * signalfd and DOMID resolution. See ctl.h.
+ * signalfd, joining the platform as the control domain and DOMID resolution. See ctl.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -215,9 +215,38 @@ int ctl_stop_fd(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+int ctl_open(const char *cmd, const char *run_dir, bool xen, bool no_store,
+	     struct pvpci_platform **p)
+{
+	struct pvpci_platform_config cfg = { .run_dir = run_dir, .no_store = no_store };
+	int r = pvpci_platform_open(xen ? "xen" : "local", &cfg, p);
+
+	if (r < 0 && xen)
+		fprintf(stderr, "pvpci %s: cannot open the xen platform: %s\n", cmd, strerror(-r));
+	else if (r < 0)
+		fprintf(stderr, "pvpci %s: no pvpci host serves %s: %s\n", cmd, run_dir,
+			strerror(-r));
+	return r;
+}
+
+int ctl_domid_on(const char *cmd, struct pvpci_platform *p, const char *arg, unsigned *domid)
+{
+	uint64_t v;
+	int r;
+
+	if (pvpci_parse_u64(arg, PVPCI_DOMID_MAX, &v) == 0) {
+		*domid = (unsigned)v;
+		return 0;
+	}
+	r = pvpci_domain_lookup(p, arg, domid);
+	if (r < 0)
+		fprintf(stderr, "pvpci %s: %s: %s\n", cmd, arg,
+			r == -ENOENT ? "no such domain" : strerror(-r));
+	return r;
+}
+
 int ctl_domid(const char *cmd, const char *run_dir, const char *arg, unsigned *domid)
 {
-	struct pvpci_platform_config cfg = { .run_dir = run_dir, .no_store = true };
 	struct pvpci_platform *p;
 	uint64_t v;
 	int r;
@@ -226,16 +255,10 @@ int ctl_domid(const char *cmd, const char *run_dir, const char *arg, unsigned *d
 		*domid = (unsigned)v;
 		return 0;
 	}
-	r = pvpci_platform_open("local", &cfg, &p);
-	if (r < 0) {
-		fprintf(stderr, "pvpci %s: no pvpci host serves %s: %s\n", cmd, run_dir,
-			strerror(-r));
-		return r;
-	}
-	r = pvpci_domain_lookup(p, arg, domid);
-	pvpci_platform_close(p);
+	r = ctl_open(cmd, run_dir, false, true, &p);
 	if (r < 0)
-		fprintf(stderr, "pvpci %s: %s: %s\n", cmd, arg,
-			r == -ENOENT ? "no such domain" : strerror(-r));
+		return r;
+	r = ctl_domid_on(cmd, p, arg, domid);
+	pvpci_platform_close(p);
 	return r;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the daemon commands (cmd_backend.c, cmd_guest.c): the run directory
- * (--run-dir, $PVPCI_RUN_DIR, /run/pvpci as root, $XDG_RUNTIME_DIR/pvpci), the local
+ * Helpers shared by the commands: the run directory (--run-dir, $PVPCI_RUN_DIR,
+ * /run/pvpci as root, $XDG_RUNTIME_DIR/pvpci), joining the platform as the control
+ * domain, DOMID resolution (a number or a domain name), and for the daemon commands
+ * (cmd_backend.c, cmd_guest.c) the local
  * control sockets (SOCK_SEQPACKET, mode 0600 in the run directory, peers checked to be
  * this user or root) that `pvpci inject` uses to reach a running `pvpci backend` and that
  * `pvpci guest DOMID CMD` uses to reach a running `pvpci guest DOMID watch`, a stop
- * signalfd (SIGTERM, SIGINT) and domain-name resolution.
+ * signalfd (SIGTERM, SIGINT).
  */
 #ifndef PVPCI_TOOL_CTL_H
 #define PVPCI_TOOL_CTL_H
@@ -47,7 +49,14 @@ extern const char *const ctl_stage_names[4];
 extern const char *const ctl_channel_names[4];
 int ctl_lookup(const char *const *names, size_t n, const char *s);
 
-/* DOMID: a number, or a domain name looked up through the control domain. */
+struct pvpci_platform;
+/* Join the platform as the control domain (xen: Xen's own; else the pvpci host serving
+ * run_dir, without a store connection when no_store): 0, or prints why and -errno. */
+int ctl_open(const char *cmd, const char *run_dir, bool xen, bool no_store,
+	     struct pvpci_platform **p);
+/* DOMID: a number, or a domain name looked up on p: 0, or prints why and -errno. */
+int ctl_domid_on(const char *cmd, struct pvpci_platform *p, const char *arg, unsigned *domid);
+/* The same through a control-domain handle of its own on run_dir's host. */
 int ctl_domid(const char *cmd, const char *run_dir, const char *arg, unsigned *domid);
 
 #endif

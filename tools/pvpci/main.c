@@ -28,21 +28,25 @@ static const struct pvpci_cmd commands[] = {
 	{ "sysfs", cmd_sysfs, "[--root DIR] [--check-writable] BDF",
 	  "show a real device through sysfs: owner, writability, BARs, config (lspci -x)" },
 	{ "attach", cmd_attach,
-	  "[--run-dir DIR] [--backend DOMID] [--timeout MS] [--vpci] [--platform xen] DOMID PCI_SPEC",
+	  "[--run-dir DIR] [--backend DOMID] [--timeout MS] [--vpci] [--platform local|xen] DOMID PCI_SPEC",
 	  "attach a host PCI function to a guest (xl pci-attach; cold- or hot-plug); "
 	  "--vpci: through vPCI (trapped config access, no PV frontend)" },
-	{ "detach", cmd_detach, "[--run-dir DIR] [--backend DOMID] [--timeout MS] [--vpci] [--platform xen] DOMID BDF",
+	{ "detach", cmd_detach,
+	  "[--run-dir DIR] [--backend DOMID] [--timeout MS] [--vpci] [--platform local|xen] DOMID BDF",
 	  "detach a PCI function from a guest (xl pci-detach; hot-unplug, renumbering)" },
-	{ "list", cmd_list, "[--run-dir DIR] [--backend DOMID] [--vpci] DOMID",
+	{ "list", cmd_list, "[--run-dir DIR] [--backend DOMID] [--vpci] [--platform local|xen] DOMID",
 	  "list a guest's PCI functions (xl pci-list); --vpci: its vPCI devices" },
-	{ "assignable-list", cmd_assignable_list, "[--run-dir DIR] [--backend DOMID]",
+	{ "assignable-list", cmd_assignable_list,
+	  "[--run-dir DIR] [--backend DOMID] [--platform local|xen]",
 	  "list the host's devices the backend serves and the guest each is attached to" },
 	{ "backend", cmd_backend,
 	  "[--platform local|xen] [--run-dir DIR] [--device BDF=MODEL[#N]|BDF=sysfs]... [--mode vpci|passthrough] [--aer-timeout SECONDS] [-v]",
-	  "run the PV PCI backend on the local platform, serving model devices to guests" },
+	  "run the PV PCI backend (local: also the vPCI ioreq server), serving model devices "
+	  "(xen: BDF=sysfs, real ones) to guests" },
 	{ "guest", cmd_guest,
-	  "[--platform xen] [--run-dir DIR] [--timeout MS] [--op-timeout MS] [--vpci] DOMID [--vpci] lspci [-v] [-x|-xxx|-xxxx] | "
+	  "[--platform local|xen] [--run-dir DIR] [--timeout MS] [--op-timeout MS] [--vpci] DOMID [--vpci] lspci [-v] [-x|-xxx|-xxxx] | "
 	  "read BDF OFF SIZE | write BDF OFF SIZE VALUE | msi|msix BDF enable [NVEC]|disable | intx BDF | "
+	  "mr|mw ADDR SIZE [VALUE] (--vpci) | "
 	  "watch [--aer-result recovered|disconnect|none|can_recover|need_reset]",
 	  "act as a guest's PCI frontend: list, access, MSI / MSI-X, watch events; --vpci: "
 	  "as a vPCI guest (lspci, read, write, mr|mw ADDR SIZE [VALUE]: trapped accesses)" },
