@@ -89,8 +89,8 @@ static int raw_hello(int s)
 {
 	struct lp_req req = { .op = LP_HELLO, .u = { LP_WIRE_VERSION } };
 	struct lp_rsp rsp;
-	int fds[2];
-	unsigned n = 2;
+	int fds[3];
+	unsigned n = 3;
 	int r = raw_call(s, &req, -1, &rsp, NULL, 0, fds, &n);
 
 	if (r == 0)
@@ -176,10 +176,14 @@ static void test_bits_set_by_a_hostile_peer(void **state)
 	assert_int_equal(raw_call(s, &req, -1, &rsp, e, sizeof(e), fds, &nfds), 0);
 	assert_int_equal(rsp.u[0], 1);
 	assert_int_equal(e[0].port, gport);
-	assert_true(e[0].has_fds && nfds == 4);
+	assert_true(e[0].has_fds && nfds == LP_SYNC_FDS);
 	struct evr *r = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
 	assert_true(r != MAP_FAILED);
 	struct evr_side *peer = &r->side[e[0].side ^ 1];
+	struct evr_bell *bell = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[4], 0);
+	assert_true(bell != MAP_FAILED);
+	_Atomic uint64_t *bw = &bell->word[e[0].peer_slot / 64];
+	uint64_t bb = 1ull << (e[0].peer_slot % 64);
 
 	/* bits for a port not bound through this region, for port 0, and a garbage summary */
 	atomic_fetch_or(&peer->pending[0], (1ull << other) | 1ull);
@@ -199,8 +203,68 @@ static void test_bits_set_by_a_hostile_peer(void **state)
 	assert_true(st.wakeups_spurious >= 1);
 
 	/* a real notify through the region still works */
-	assert_true(evr_raise(peer, (unsigned)bport, fds[2]) > 0);
+	assert_true(evr_raise(peer, (unsigned)bport, bw, bb, fds[2]) > 0);
 	assert_int_equal(pvpci_evtchn_pending(f->d0), bport);
+	assert_int_equal(pvpci_evtchn_eoi(f->d0, (unsigned)bport, false), 0);
+
+	/* the doorbell: bits of slots no region of the backend uses are bogus, and setting
+	 * every bit costs the backend one look per slot in use, not more */
+	pvpci_evtchn_get_stats(f->d0, &st);
+	uint64_t bogus = st.bogus;
+	for (unsigned w = 0; w < EVR_WORDS; w++)
+		atomic_store(&bell->word[w], ~0ull);
+	assert_int_equal(pvpci_evtchn_pending(f->d0), -EAGAIN);
+	pvpci_evtchn_get_stats(f->d0, &st);
+	assert_true(st.bogus > bogus && st.bogus - bogus <= 64);
+	assert_int_equal(st.delivered, 1);
+	munmap(bell, EVR_SIZE);
+	munmap(r, EVR_SIZE);
+	lp_close_fds(fds, nfds);
+	close(s);
+}
+
+/* The doorbell is a hint shared by all of a receiver's peers: a peer that raises its
+ * event without ringing it (or clears the bell after another peer rang it) delays the
+ * event by a bounded number of pending() calls; it is never lost, and a wake-up or an
+ * arming sees it at once. */
+static void test_doorbell_cleared_by_a_peer(void **state)
+{
+	struct fx *f = *state;
+	struct lp_rsp rsp;
+	struct lp_sync_port e[LP_SYNC_MAX];
+	int fds[LP_MAX_FDS];
+	unsigned nfds = LP_MAX_FDS;
+	int s = raw_connect(f);
+
+	assert_int_equal(raw_hello(s), 0);
+	struct lp_req req = { .op = LP_EVT_ALLOC, .u = { 0 } };
+	assert_int_equal(raw_call(s, &req, -1, &rsp, NULL, 0, NULL, NULL), 0);
+	int bport = pvpci_evtchn_bind_interdomain(f->d0, f->g1, rsp.u[0]);
+	assert_true(bport > 0);
+	req = (struct lp_req){ .op = LP_SYNC };
+	assert_int_equal(raw_call(s, &req, -1, &rsp, e, sizeof(e), fds, &nfds), 0);
+	assert_true(rsp.u[0] == 1 && e[0].has_fds && nfds == LP_SYNC_FDS);
+	struct evr *r = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	assert_true(r != MAP_FAILED);
+	struct evr_side *peer = &r->side[e[0].side ^ 1];
+	assert_int_equal(pvpci_evtchn_pending(f->d0), -EAGAIN);
+
+	/* raised without the doorbell: seen within the full-scan period */
+	assert_true(evr_raise(peer, (unsigned)bport, NULL, 0, fds[2]) > 0);
+	int got = -EAGAIN, calls = 0;
+	while (got == -EAGAIN && calls < 1000) {
+		got = pvpci_evtchn_pending(f->d0);
+		calls++;
+	}
+	assert_int_equal(got, bport);
+	assert_true(calls <= 256);
+	assert_int_equal(pvpci_evtchn_eoi(f->d0, (unsigned)bport, false), 0);
+
+	/* again without the doorbell, but the backend arms to sleep: arming sees it */
+	assert_true(evr_raise(peer, (unsigned)bport, NULL, 0, fds[2]) > 0);
+	assert_int_equal(pvpci_evtchn_prepare_wait(f->d0), -EBUSY);
+	assert_int_equal(pvpci_evtchn_pending(f->d0), bport);
+	assert_int_equal(pvpci_evtchn_eoi(f->d0, (unsigned)bport, false), 0);
 	munmap(r, EVR_SIZE);
 	lp_close_fds(fds, nfds);
 	close(s);
@@ -270,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_of_a_non_page_fd_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bits_set_by_a_hostile_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doorbell_cleared_by_a_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_regions_per_guest_bounded, setup,
 						teardown),
 	};

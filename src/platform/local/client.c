@@ -109,6 +109,10 @@ static int rpc_u(struct lp_client *c, uint32_t op, uint32_t u0, uint32_t u1, uin
 static void region_free(struct lp_client *c, struct lp_region *r)
 {
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, r->rx, NULL);
+	if (c->by_slot[r->slot] == r)
+		c->by_slot[r->slot] = NULL;
+	lp_hot_forget(c, r);
+	munmap(r->peer_bell, EVR_SIZE);
 	munmap(r->map, EVR_SIZE);
 	close(r->rx);
 	close(r->tx);
@@ -126,22 +130,31 @@ static struct lp_region *region_get(struct lp_client *c, const struct lp_sync_po
 	for (r = c->regions; r; r = r->next)
 		if (r->id == e->region)
 			return r;
-	if (!e->has_fds || e->side > 1)
+	if (!e->has_fds || e->side > 1 || e->slot >= EVR_WORDS * 64 ||
+	    e->peer_slot >= EVR_WORDS * 64 || c->by_slot[e->slot])
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->map = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
-	if (r->map == MAP_FAILED) {
-		free(r);
-		return NULL;
-	}
+	r->peer_bell = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[4], 0);
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[1] };
-	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fds[1], &ev) < 0) {
-		munmap(r->map, EVR_SIZE);
+	if (r->map == MAP_FAILED || r->peer_bell == MAP_FAILED ||
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, fds[1], &ev) < 0) {
+		if (r->map != MAP_FAILED)
+			munmap(r->map, EVR_SIZE);
+		if (r->peer_bell != MAP_FAILED)
+			munmap(r->peer_bell, EVR_SIZE);
 		free(r);
 		return NULL;
 	}
+	r->slot = e->slot;
+	r->peer_bell_word = &r->peer_bell->word[e->peer_slot / 64];
+	r->peer_bell_bit = 1ull << (e->peer_slot % 64);
+	c->by_slot[r->slot] = r;
+	if (r->slot / 64 + 1 > c->bell_words)
+		c->bell_words = r->slot / 64 + 1;
+	c->full_due = true; /* events may have come before it was known here */
 	r->id = e->region;
 	r->side = e->side;
 	r->peer_side = e->side ^ 1u;
@@ -214,13 +227,13 @@ static int sync_once(struct lp_client *c, bool *more)
 		return -EPROTO;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		int none[4] = { -1, -1, -1, -1 };
+		int none[LP_SYNC_FDS] = { -1, -1, -1, -1, -1 };
 		int *f = none;
 		if (e[i].has_fds) {
-			if (used + 4 > nfds)
+			if (used + LP_SYNC_FDS > nfds)
 				break;
 			f = fds + used;
-			used += 4;
+			used += LP_SYNC_FDS;
 		}
 		if (e[i].port && e[i].port < c->max_ports)
 			port_apply(c, &e[i], f);
@@ -272,26 +285,37 @@ static int hello(struct lp_client *c)
 {
 	struct lp_req req = { .op = LP_HELLO, .u = { LP_WIRE_VERSION } };
 	struct lp_rsp rsp;
-	int fds[2] = { -1, -1 };
-	unsigned nfds = 2;
+	int fds[3] = { -1, -1, -1 };
+	unsigned nfds = 3;
 	int r = rpc_raw(c, &req, -1, &rsp, NULL, NULL, fds, &nfds);
 
 	if (r == -ESHUTDOWN)
 		r = -EUSERS; /* the daemon hung up: the domain has too many handles */
 	if (r < 0)
 		return r;
-	if (nfds != 2 || rsp.u[1] < 2 || rsp.u[1] > PVPCI_EVTCHN_MAX_PORTS) {
+	if (nfds != 3 || rsp.u[1] < 2 || rsp.u[1] > PVPCI_EVTCHN_MAX_PORTS) {
 		lp_close_fds(fds, nfds);
 		return -EPROTO;
 	}
 	c->max_ports = rsp.u[1];
 	c->home.map = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	c->bell = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
 	close(fds[0]);
+	close(fds[2]);
 	c->home.rx = fds[1];
-	if (c->home.map == MAP_FAILED) {
+	if (c->home.map == MAP_FAILED || c->bell == MAP_FAILED) {
+		r = -errno;
+		if (c->home.map != MAP_FAILED)
+			munmap(c->home.map, EVR_SIZE);
+		if (c->bell != MAP_FAILED)
+			munmap(c->bell, EVR_SIZE);
 		c->home.map = NULL;
-		return -errno;
+		c->bell = NULL;
+		return r;
 	}
+	c->by_slot = calloc(EVR_WORDS * 64, sizeof(*c->by_slot));
+	if (!c->by_slot)
+		return -ENOMEM;
 	c->ctl_seen = atomic_load(&c->home.map->side[0].ctl);
 	c->ports = calloc(c->max_ports, sizeof(*c->ports));
 	return c->ports ? 0 : -ENOMEM;
@@ -395,6 +419,9 @@ static void lp_close(struct pvpci_platform *p)
 	}
 	if (c->home.map)
 		munmap(c->home.map, EVR_SIZE);
+	if (c->bell)
+		munmap(c->bell, EVR_SIZE);
+	free(c->by_slot);
 	if (c->home.rx >= 0)
 		close(c->home.rx);
 	if (c->epfd >= 0)

@@ -11,6 +11,9 @@
 
 #include "local.h"
 
+#define LP_HOT_MAX 8        /* regions polled directly (the rest through the doorbell) */
+#define LP_HOT_IDLE 4096u   /* looks without an event before a region goes cold */
+
 /* An event region this handle shares with one peer handle (or the daemon: home). */
 struct lp_region {
 	uint32_t id;          /* 0 = home */
@@ -21,6 +24,12 @@ struct lp_region {
 	int rx;               /* read end of this handle's wake-up pipe (in epfd) */
 	int tx;               /* write end of the peer's wake-up pipe (-1 for home) */
 	int spare;            /* a read end of the peer's pipe: tx never gets EPIPE */
+	unsigned slot;        /* its bit in this handle's doorbell */
+	struct evr_bell *peer_bell;     /* the peer's doorbell (NULL for home) */
+	_Atomic uint64_t *peer_bell_word; /* the word of this region's slot there */
+	uint64_t peer_bell_bit;
+	bool hot;             /* polled directly (in c->hot), `watched` set */
+	unsigned idle;        /* hot: looks since it last had an event */
 	struct lp_region *next;
 };
 
@@ -52,6 +61,13 @@ struct lp_client {
 	int epfd;
 	struct lp_region home;
 	struct lp_region *regions;
+	struct evr_bell *bell;          /* this handle's doorbell (local.h) */
+	struct lp_region **by_slot;     /* doorbell slot -> region (EVR_WORDS * 64) */
+	unsigned bell_words;            /* words of the doorbell in use (highest slot) */
+	unsigned looks;                 /* pending() calls since the last full scan */
+	struct lp_region *hot[LP_HOT_MAX]; /* regions busy lately, polled directly */
+	unsigned nhot;
+	bool full_due;                  /* scan every region at the next pending() */
 	unsigned max_ports;
 	struct lp_port *ports;
 	uint64_t lpend[EVR_WORDS];     /* harvested, not delivered yet */
@@ -92,6 +108,8 @@ int lp_evtchn_wait(struct pvpci_platform *p, int timeout_ms);
 int lp_evtchn_eoi(struct pvpci_platform *p, unsigned port, bool spurious);
 int lp_evtchn_mask(struct pvpci_platform *p, unsigned port, bool mask);
 void lp_evtchn_stats(const struct pvpci_platform *p, struct pvpci_evtchn_stats *s);
+/* Stop polling region r directly (it is going away). */
+void lp_hot_forget(struct lp_client *c, struct lp_region *r);
 /* Forget a port's local delivery state (closed or re-bound). */
 void lp_port_forget(struct lp_client *c, unsigned port);
 

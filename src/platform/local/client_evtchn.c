@@ -14,6 +14,9 @@
 
 #include "client.h"
 
+/* pending() looks at every event region at least once per this many calls */
+#define LP_FULL_SCAN_EVERY 256u
+
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -54,7 +57,8 @@ int lp_evtchn_notify(struct pvpci_platform *p, unsigned port)
 	if (pt->state != PVPCI_EVTCHN_INTERDOMAIN)
 		return pt->state == PVPCI_EVTCHN_CLOSED ? -EINVAL : 0;
 	struct lp_region *reg = pt->reg;
-	int r = evr_raise(&reg->map->side[reg->peer_side], pt->rport, reg->tx);
+	int r = evr_raise(&reg->map->side[reg->peer_side], pt->rport, reg->peer_bell_word,
+			  reg->peer_bell_bit, reg->tx);
 	if (r == 0) {
 		c->stats.notify_coalesced++;
 		return 0;
@@ -72,12 +76,12 @@ int lp_evtchn_fd(const struct pvpci_platform *p)
 
 /* Move region reg's pending bits into the private bitmap, keeping only ports bound
  * through it (home: PIRQs and loopback); the rest are counted as bogus. */
-static void harvest(struct lp_client *c, struct lp_region *reg)
+static bool harvest(struct lp_client *c, struct lp_region *reg)
 {
 	struct evr_side *sd = &reg->map->side[reg->side];
 
 	if (!atomic_load_explicit(&sd->summary, memory_order_relaxed))
-		return;
+		return false;
 	for (uint64_t sum = atomic_exchange(&sd->summary, 0); sum; sum &= sum - 1) {
 		unsigned w = (unsigned)__builtin_ctzll(sum);
 		uint64_t v = atomic_exchange(&sd->pending[w], 0), keep = 0;
@@ -95,6 +99,94 @@ static void harvest(struct lp_client *c, struct lp_region *reg)
 			c->lsum |= 1ull << w;
 		}
 	}
+	return true;
+}
+
+void lp_hot_forget(struct lp_client *c, struct lp_region *r)
+{
+	for (unsigned i = 0; i < c->nhot; i++)
+		if (c->hot[i] == r) {
+			c->hot[i] = c->hot[--c->nhot];
+			r->hot = false;
+			return;
+		}
+}
+
+/* Stop polling r directly: clear `watched`, then look once more (a sender that still
+ * saw it set did not ring the doorbell). */
+static void hot_del(struct lp_client *c, struct lp_region *r)
+{
+	lp_hot_forget(c, r);
+	atomic_store(&r->map->side[r->side].watched, 0);
+	harvest(c, r);
+}
+
+/* r had an event: poll it directly from now on (the idlest hot region makes room). */
+static void hot_add(struct lp_client *c, struct lp_region *r)
+{
+	if (c->nhot == LP_HOT_MAX) {
+		unsigned v = 0;
+		for (unsigned i = 1; i < c->nhot; i++)
+			if (c->hot[i]->idle > c->hot[v]->idle)
+				v = i;
+		hot_del(c, c->hot[v]);
+	}
+	r->hot = true;
+	r->idle = 0;
+	c->hot[c->nhot++] = r;
+	atomic_store(&r->map->side[r->side].watched, 1);
+}
+
+/* Look at a region; one with an event becomes hot. */
+static void look(struct lp_client *c, struct lp_region *r)
+{
+	if (harvest(c, r) && !r->hot)
+		hot_add(c, r);
+}
+
+/* The hot regions, directly; one idle for LP_HOT_IDLE looks goes cold. */
+static void harvest_hot(struct lp_client *c)
+{
+	for (unsigned i = 0; i < c->nhot;) {
+		struct lp_region *r = c->hot[i];
+		if (harvest(c, r)) {
+			r->idle = 0;
+		} else if (++r->idle >= LP_HOT_IDLE) {
+			hot_del(c, r); /* the last one moves to i */
+			continue;
+		}
+		i++;
+	}
+}
+
+/* Harvest the regions whose doorbell bits are set (a bit for a slot with no region is
+ * a peer's doing: counted as bogus; the scan is bounded by the slots in use). */
+static void harvest_bell(struct lp_client *c)
+{
+	for (unsigned w = 0; w < c->bell_words; w++) {
+		if (!atomic_load_explicit(&c->bell->word[w], memory_order_relaxed))
+			continue;
+		for (uint64_t v = atomic_exchange(&c->bell->word[w], 0); v; v &= v - 1) {
+			struct lp_region *r = c->by_slot[w * 64 + (unsigned)__builtin_ctzll(v)];
+			if (r)
+				look(c, r);
+			else
+				c->stats.bogus++;
+		}
+	}
+}
+
+/* Every region, whatever the doorbell says (its bits are taken first: a bit set after
+ * that is looked at again next time, harmlessly). */
+static void harvest_all(struct lp_client *c)
+{
+	for (unsigned w = 0; w < c->bell_words; w++)
+		if (atomic_load_explicit(&c->bell->word[w], memory_order_relaxed))
+			atomic_exchange(&c->bell->word[w], 0);
+	for (struct lp_region *r = c->regions; r; r = r->next)
+		look(c, r);
+	c->looks = 0;
+	c->full_due = false;
 }
 
 /* Take the wake-up bytes from each pipe epoll reported (a sender only writes after it
@@ -173,14 +265,20 @@ int lp_evtchn_pending(struct pvpci_platform *p)
 	 * the binding it was raised on, and stays pending (as in Xen) */
 	uint32_t ctl = atomic_load(&c->home.map->side[0].ctl);
 	harvest(c, &c->home);
-	for (struct lp_region *r = c->regions; r; r = r->next)
-		harvest(c, r);
+	/* the doorbell names the regions with work; every region is looked at after a
+	 * wake-up, when arming found work, and every LP_FULL_SCAN_EVERY calls (a peer may
+	 * have cleared others' doorbell bits: their events wait at most that long) */
+	if (woke || c->full_due || ++c->looks >= LP_FULL_SCAN_EVERY)
+		harvest_all(c);
+	else {
+		harvest_hot(c);
+		harvest_bell(c);
+	}
 	if (ctl != c->ctl_seen) {
 		int r = lp_sync_if_due(c);
 		if (r < 0)
 			return r;
-		for (struct lp_region *g = c->regions; g; g = g->next)
-			harvest(c, g); /* regions the sync brought */
+		harvest_all(c); /* regions the sync brought */
 	}
 	int port = take_port(c);
 	if (port < 0 && woke)
@@ -217,6 +315,7 @@ int lp_evtchn_prepare_wait(struct pvpci_platform *p)
 	c->armed = true;
 	if (busy) {
 		disarm(c);
+		c->full_due = true; /* a summary may be set before its doorbell bit */
 		return -EBUSY;
 	}
 	return 0;

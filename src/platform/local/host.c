@@ -71,6 +71,8 @@ static void conn_free(struct hconn *c)
 		close(c->home_tx);
 	if (c->home_spare >= 0)
 		close(c->home_spare);
+	if (c->bell_fd >= 0)
+		close(c->bell_fd);
 	free(c->maps);
 	free(c);
 }
@@ -95,7 +97,7 @@ static void accept_conn(struct pvpci_host *h, struct hdom *d)
 	c->src.obj = c;
 	c->fd = fd;
 	c->dom = d;
-	c->home_fd = c->home_tx = c->home_spare = -1;
+	c->home_fd = c->home_tx = c->home_spare = c->bell_fd = -1;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &c->src };
 	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		close(fd);
@@ -119,9 +121,19 @@ static int op_hello(struct pvpci_host *h, struct hconn *c, const struct lp_req *
 	int fd = lp_new_page_memfd("pvpci-home");
 	if (fd < 0)
 		return fd;
-	if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) < 0) {
+	int bell = lp_new_page_memfd("pvpci-bell");
+	if (bell < 0) {
 		close(fd);
-		return -errno;
+		return bell;
+	}
+	int bell_dup = fcntl(bell, F_DUPFD_CLOEXEC, 0);
+	if (bell_dup < 0 || pipe2(sp, O_NONBLOCK | O_CLOEXEC) < 0) {
+		int e = errno;
+		close(fd);
+		close(bell);
+		if (bell_dup >= 0)
+			close(bell_dup);
+		return -e;
 	}
 	c->home = mmap(NULL, EVR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (c->home == MAP_FAILED) {
@@ -129,8 +141,11 @@ static int op_hello(struct pvpci_host *h, struct hconn *c, const struct lp_req *
 		close(fd);
 		close(sp[0]);
 		close(sp[1]);
+		close(bell);
+		close(bell_dup);
 		return -ENOMEM;
 	}
+	c->bell_fd = bell;
 	c->home_tx = sp[1];
 	c->home_spare = fcntl(sp[0], F_DUPFD_CLOEXEC, 0);
 	c->hello = true;
@@ -138,7 +153,8 @@ static int op_hello(struct pvpci_host *h, struct hconn *c, const struct lp_req *
 	o->rsp.u[1] = h->max_ports;
 	o->fds[0] = fd;
 	o->fds[1] = sp[0];
-	o->nfds = 2;
+	o->fds[2] = bell_dup;
+	o->nfds = 3;
 	return 0;
 }
 

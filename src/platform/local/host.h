@@ -80,6 +80,8 @@ struct hconn {
 	struct evr *home;
 	int home_tx;           /* write end of the home pipe (O_NONBLOCK) */
 	int home_spare;        /* a read end kept open: writes never raise SIGPIPE */
+	int bell_fd;           /* doorbell memfd (local.h), handed to the peers */
+	uint64_t bell_used[EVR_WORDS]; /* doorbell slots taken by regions */
 	uint64_t dirty[EVR_WORDS]; /* ports to report at the next sync */
 	struct hmap *maps;
 	unsigned nmaps, cap_maps;
@@ -94,6 +96,7 @@ struct hregion {
 	int memfd;
 	int pipe[2][2];        /* side s: pipe[s][0] read by c[s], pipe[s][1] written by
 				* the other (who also gets a spare pipe[s][0]) */
+	unsigned slot[2];      /* side s: its bit in c[s]'s doorbell */
 	struct hregion *next;
 };
 

@@ -96,6 +96,23 @@ static int region_acct(struct pvpci_host *h, struct hconn *a, struct hconn *b, i
 	return 0;
 }
 
+/* A free doorbell slot of c (lowest first, so a receiver's doorbell stays dense). */
+static int slot_alloc(struct hconn *c)
+{
+	for (unsigned w = 0; w < EVR_WORDS; w++)
+		if (~c->bell_used[w]) {
+			unsigned b = (unsigned)__builtin_ctzll(~c->bell_used[w]);
+			c->bell_used[w] |= 1ull << b;
+			return (int)(w * 64 + b);
+		}
+	return -ENOSPC;
+}
+
+static void slot_free(struct hconn *c, unsigned slot)
+{
+	c->bell_used[slot / 64] &= ~(1ull << (slot % 64));
+}
+
 static int region_get(struct pvpci_host *h, struct hconn *a, struct hconn *b,
 		      struct hregion **out)
 {
@@ -114,7 +131,10 @@ static int region_get(struct pvpci_host *h, struct hconn *a, struct hconn *b,
 	bool ok = g && fd >= 0;
 	for (int s = 0; s < 2 && ok; s++)
 		ok = pipe2(sp[s], O_NONBLOCK | O_CLOEXEC) == 0;
-	if (!ok) {
+	int sa = ok ? slot_alloc(a) : -1, sb = sa >= 0 ? slot_alloc(b) : -1;
+	if (!ok || sb < 0) {
+		if (sa >= 0)
+			slot_free(a, (unsigned)sa);
 		free(g);
 		if (fd >= 0)
 			close(fd);
@@ -128,6 +148,8 @@ static int region_get(struct pvpci_host *h, struct hconn *a, struct hconn *b,
 		h->next_region_id = 1;
 	g->c[0] = a;
 	g->c[1] = b;
+	g->slot[0] = (unsigned)sa;
+	g->slot[1] = (unsigned)sb;
 	g->memfd = fd;
 	memcpy(g->pipe, sp, sizeof(sp));
 	g->next = h->regions;
@@ -197,7 +219,7 @@ int host_evt_status(struct pvpci_host *h, struct hconn *c, unsigned domid, unsig
 	return 0;
 }
 
-/* One sync entry for port; adds 4 fds when it goes through a region. */
+/* One sync entry for port; adds LP_SYNC_FDS fds when it goes through a region. */
 static int sync_entry(struct hconn *c, unsigned port, struct lp_sync_port *e, int *fds,
 		      unsigned *nfds)
 {
@@ -215,18 +237,21 @@ static int sync_entry(struct hconn *c, unsigned port, struct lp_sync_port *e, in
 		return 0;
 	const struct hregion *g = pt->reg;
 	unsigned s = g->c[0] == c ? 0 : 1;
-	int f[4] = { dup(g->memfd), dup(g->pipe[s][0]), dup(g->pipe[s ^ 1][1]),
-		     dup(g->pipe[s ^ 1][0]) };
-	if (f[0] < 0 || f[1] < 0 || f[2] < 0 || f[3] < 0) {
-		int e2 = errno;
-		lp_close_fds(f, 4);
-		return -e2;
-	}
+	int f[LP_SYNC_FDS] = { dup(g->memfd), dup(g->pipe[s][0]), dup(g->pipe[s ^ 1][1]),
+			       dup(g->pipe[s ^ 1][0]), dup(g->c[s ^ 1]->bell_fd) };
+	for (unsigned i = 0; i < LP_SYNC_FDS; i++)
+		if (f[i] < 0) {
+			int e2 = errno;
+			lp_close_fds(f, LP_SYNC_FDS);
+			return -e2;
+		}
 	e->region = g->id;
 	e->side = s;
+	e->slot = g->slot[s];
+	e->peer_slot = g->slot[s ^ 1];
 	e->has_fds = 1;
 	memcpy(fds + *nfds, f, sizeof(f));
-	*nfds += 4;
+	*nfds += LP_SYNC_FDS;
 	return 0;
 }
 
@@ -276,6 +301,8 @@ void host_evt_conn_gone(struct pvpci_host *h, struct hconn *c)
 		}
 		*pp = g->next;
 		region_acct(h, g->c[0], g->c[1], -1);
+		slot_free(g->c[0], g->slot[0]);
+		slot_free(g->c[1], g->slot[1]);
 		close(g->memfd);
 		lp_close_fds(g->pipe[0], 2);
 		lp_close_fds(g->pipe[1], 2);
@@ -370,7 +397,7 @@ int host_pirq_fire(struct pvpci_host *h, struct hconn *c, unsigned guest, unsign
 		return 0; /* nobody listens: dropped */
 	struct hconn *oc = gd->ports[q->port].owner;
 	if (oc && oc->home)
-		evr_raise(&oc->home->side[0], q->port, oc->home_tx);
+		evr_raise(&oc->home->side[0], q->port, NULL, 0, oc->home_tx);
 	return 0;
 }
 

@@ -16,10 +16,27 @@
  * never raise SIGPIPE. A peer can wake its receiver for nothing, or lose its own
  * wake-ups, but can neither drain nor block another peer's wake-ups.
  *
- * Ordering (no lost wake-up): sender: set pending bit, set summary bit, then read
- * sleeping; if set, clear it and write one byte to the pipe. Receiver: set sleeping, then
- * re-read the summaries; sleep only if all are empty. All of these are sequentially
- * consistent atomics (Dekker: one of the two sides must see the other's write).
+ * Doorbell: each handle also has a doorbell page (from the daemon at hello), a bitmap
+ * with one bit ("slot") per event region the handle receives through; the daemon maps
+ * it into every peer the handle shares a region with and tells each side both slots. A
+ * sender that turns a region's summary from empty to non-empty also sets the region's
+ * slot bit in the receiver's doorbell, so the receiver looks only at the regions whose
+ * bits it finds there instead of every region. The doorbell is a hint shared by all the
+ * receiver's peers (any of them can set or clear any bit), so the receiver also scans
+ * every region now and then, after every wake-up and before it sleeps: a peer clearing
+ * bits delays others' events by a bounded number of calls, never loses them. A receiver
+ * polls the few regions that were busy lately directly and says so in the side's
+ * `watched` word; their senders then skip the doorbell (the busy path costs what it
+ * cost without one). Un-watching: clear `watched`, then look at the summary (Dekker
+ * against the sender's "set summary, read watched"). A sender can only change how its
+ * own events are seen by flipping `watched`.
+ *
+ * Ordering (no lost wake-up): sender: set pending bit, set summary bit (then the doorbell
+ * bit), then read sleeping; if set, clear it and write one byte to the pipe. Receiver:
+ * set sleeping, then re-read the summaries; sleep only if all are empty. All of these are
+ * sequentially consistent atomics (Dekker: one of the two sides must see the other's
+ * write). Receiver harvesting: exchange a doorbell word, then harvest the regions of its
+ * bits, so a bit set after the exchange is seen at the next look.
  */
 #ifndef PVPCI_PLATFORM_LOCAL_H
 #define PVPCI_PLATFORM_LOCAL_H
@@ -33,7 +50,7 @@
 
 #include "pvpci/platform.h"
 
-#define LP_WIRE_VERSION 1u
+#define LP_WIRE_VERSION 2u
 #define LP_GREF_FIRST 8u        /* grant references 0-7 are reserved, as in Xen */
 #define LP_PIRQ_FIRST 16u       /* PIRQs below 16 are the legacy ISA ones */
 #define LP_MAX_FDS 48u          /* fds in one message */
@@ -48,6 +65,8 @@
 struct evr_side {
 	_Alignas(64) _Atomic uint32_t sleeping; /* receiver armed its fd */
 	_Atomic uint32_t ctl;                   /* home: bumped when a sync is due */
+	_Atomic uint32_t watched;               /* receiver polls this side directly:
+						 * the sender need not ring the doorbell */
 	/* summary and pending[0..6] (ports 0-447) share one cache line */
 	_Alignas(64) _Atomic uint64_t summary;
 	_Atomic uint64_t pending[EVR_WORDS];
@@ -58,19 +77,30 @@ struct evr {
 };
 _Static_assert(sizeof(struct evr) <= EVR_SIZE, "event region fits a page");
 
-/* Raise port's bit on side s; wake through tx_fd if the receiver sleeps. Returns 0 when
- * the bit was already pending (coalesced), 1 when newly set, 2 when it also woke.
+/* A handle's doorbell: bit n = region slot n (one page, EVR_WORDS words used). */
+struct evr_bell {
+	_Atomic uint64_t word[EVR_WORDS];
+};
+_Static_assert(sizeof(struct evr_bell) <= EVR_SIZE, "doorbell fits a page");
+
+/* Raise port's bit on side s; wake through tx_fd if the receiver sleeps. bell (NULL for
+ * home sides) is the receiver's doorbell word of the region, bell_bit its slot bit: set
+ * when the summary was empty (otherwise this sender set it before, and the receiver
+ * harvests the region right after it takes the bit). Returns 0 when the bit was already
+ * pending (coalesced), 1 when newly set, 2 when it also woke.
  * Every access here and in the receiver's arming is sequentially consistent, which is
  * what orders "set summary, read sleeping" against "set sleeping, read summary" (on x86
  * the locked RMW is the full barrier; no separate fence needed). */
-static inline int evr_raise(struct evr_side *s, unsigned port, int tx_fd)
+static inline int evr_raise(struct evr_side *s, unsigned port, _Atomic uint64_t *bell,
+			    uint64_t bell_bit, int tx_fd)
 {
 	uint64_t m = 1ull << (port % 64u);
 	unsigned w = port / 64u;
 
 	if (atomic_fetch_or(&s->pending[w], m) & m)
 		return 0;
-	atomic_fetch_or(&s->summary, 1ull << w);
+	if (!atomic_fetch_or(&s->summary, 1ull << w) && bell && !atomic_load(&s->watched))
+		atomic_fetch_or(bell, bell_bit);
 	if (!atomic_load(&s->sleeping) || !atomic_exchange(&s->sleeping, 0))
 		return 1;
 	char b = 1;
@@ -90,9 +120,11 @@ static inline void evr_kick(struct evr_side *s, int tx_fd)
 
 /* ---- messages ------------------------------------------------------------------- */
 enum lp_op {
-	LP_HELLO = 1,    /* u0 version -> u0 domid, u1 max_ports; fds [home memfd, home rx] */
-	LP_SYNC,         /* -> u0 count, u1 more; entries lp_sync_port; 4 fds per
-			  * interdomain entry [region memfd, my rx, peer tx, peer rx spare] */
+	LP_HELLO = 1,    /* u0 version -> u0 domid, u1 max_ports; fds [home memfd, home rx,
+			  * doorbell memfd] */
+	LP_SYNC,         /* -> u0 count, u1 more; entries lp_sync_port; 5 fds per
+			  * interdomain entry [region memfd, my rx, peer tx, peer rx spare,
+			  * peer doorbell memfd] */
 	LP_GNT_SHARE,    /* u0 remote domid, u1 readonly; fds [memfd] -> u0 gref */
 	LP_GNT_UNSHARE,  /* u0 gref */
 	LP_GNT_MAP,      /* u0 domid, u1 gref, u2 flags -> u0 map id; fds [memfd] */
@@ -136,8 +168,11 @@ struct lp_sync_port {
 	uint32_t pirq;
 	uint32_t region;      /* region id (0 = home) for INTERDOMAIN */
 	uint32_t side;        /* my side in that region */
-	uint32_t has_fds;     /* 4 fds follow in the message for this entry */
+	uint32_t has_fds;     /* 5 fds follow in the message for this entry */
+	uint32_t slot;        /* the region's bit in my doorbell */
+	uint32_t peer_slot;   /* its bit in the peer's doorbell */
 };
+#define LP_SYNC_FDS 5u
 
 struct lp_dom_entry {
 	uint32_t domid;
@@ -147,7 +182,7 @@ struct lp_dom_entry {
 #define LP_MSG_MAX (sizeof(struct lp_rsp) + LP_DOMLIST_MAX * sizeof(struct lp_dom_entry))
 _Static_assert(sizeof(struct lp_rsp) + LP_SYNC_MAX * sizeof(struct lp_sync_port) <= LP_MSG_MAX,
 	       "sync fits a message");
-_Static_assert(LP_SYNC_MAX * 4 <= LP_MAX_FDS, "sync fds fit a message");
+_Static_assert(LP_SYNC_MAX * LP_SYNC_FDS <= LP_MAX_FDS, "sync fds fit a message");
 
 /* ---- helpers (wire.c) ------------------------------------------------------------- */
 /* Send one message with nfds fds. flags: MSG_DONTWAIT for the daemon. */
