@@ -5,12 +5,7 @@
  * read-only; a mapping hands the grantee a dup of the fd, or for read-only grants a
  * read-only reopen of it, so the page cannot be mapped writable. Unsharing is refused
  * while mapped (Xen's end_foreign_access); a granter that goes away leaves its mapped
- * grants ended until unmapped. A destroyed domain's grants are freed at once: the
- * mapping records others hold of them are orphaned (they still count against the
- * mapper's max_maps until it unmaps, but never against a grant again), and every record
- * carries the granter's generation, so a later domain reusing the domid is never touched
- * by a stale unmap. Each grant holds a memfd in the daemon: a domain has at most
- * max_grants of them and the host at most max_grant_fds (-ENOSPC). Privileged calls are recorded per domain in 64-bit
+ * grants ended until unmapped. Privileged calls are recorded per domain in 64-bit
  * rangesets (iomem frames, I/O ports, PIRQs) and a device assignment table.
  */
 #include <errno.h>
@@ -36,10 +31,9 @@ static struct hgrant *grant_get(struct pvpci_host *h, struct hdom *d, uint32_t g
 	return &d->grants[idx];
 }
 
-void host_gnt_free(struct pvpci_host *h, struct hgrant *g)
+static void grant_free(struct hgrant *g)
 {
 	close(g->memfd);
-	h->grant_fds--;
 	memset(g, 0, sizeof(*g));
 }
 
@@ -50,24 +44,14 @@ int host_gnt_share(struct pvpci_host *h, struct hconn *c, unsigned rdom, bool ro
 		return -EINVAL;
 	if (!host_dom(h, rdom))
 		return -ESRCH;
-	if (h->grant_fds >= h->max_grant_fds) {
-		pvpci_logf_rl(&h->log, &h->rl, PVPCI_LOG_WARNING,
-			      "d%u: share refused: the host holds %u grants (its fd budget)",
-			      c->dom->domid, h->grant_fds);
-		return -ENOSPC;
-	}
 	for (unsigned i = 0; i < h->max_grants; i++) {
 		struct hgrant *g = &c->dom->grants[i];
 		if (g->used)
 			continue;
 		*g = (struct hgrant){ .used = true, .ro = ro, .memfd = memfd, .grantee = rdom,
 				      .owner = c };
-		h->grant_fds++;
 		return (int)(LP_GREF_FIRST + i);
 	}
-	pvpci_logf_rl(&h->log, &h->rl, PVPCI_LOG_NOTICE,
-		      "d%u: share refused: the domain holds %u grants (its limit)",
-		      c->dom->domid, h->max_grants);
 	return -ENOSPC;
 }
 
@@ -79,7 +63,7 @@ int host_gnt_unshare(struct pvpci_host *h, struct hconn *c, uint32_t gref)
 		return -ENOENT;
 	if (g->maps)
 		return -EBUSY;
-	host_gnt_free(h, g);
+	grant_free(g);
 	return 0;
 }
 
@@ -131,8 +115,7 @@ int host_gnt_map(struct pvpci_host *h, struct hconn *c, unsigned domid, uint32_t
 	if (f < 0)
 		return f;
 	*id = ++c->next_map_id;
-	c->maps[c->nmaps++] = (struct hmap){ .id = *id, .granter = gd->domid, .gref = gref,
-					     .gen = gd->gen };
+	c->maps[c->nmaps++] = (struct hmap){ .id = *id, .granter = gd->domid, .gref = gref };
 	g->maps++;
 	*fd = f;
 	return 0;
@@ -140,14 +123,14 @@ int host_gnt_map(struct pvpci_host *h, struct hconn *c, unsigned domid, uint32_t
 
 static void map_release(struct pvpci_host *h, const struct hmap *m)
 {
-	struct hdom *gd = m->gen ? host_dom(h, m->granter) : NULL;
-	struct hgrant *g = gd && gd->gen == m->gen ? grant_get(h, gd, m->gref) : NULL;
+	struct hdom *gd = host_dom(h, m->granter);
+	struct hgrant *g = gd ? grant_get(h, gd, m->gref) : NULL;
 
 	if (!g || !g->maps)
 		return; /* the granter was destroyed: nothing left to count */
 	g->maps--;
 	if (g->ended && !g->maps)
-		host_gnt_free(h, g);
+		grant_free(g);
 }
 
 int host_gnt_unmap(struct pvpci_host *h, struct hconn *c, uint32_t id)
@@ -175,21 +158,8 @@ void host_gnt_conn_gone(struct pvpci_host *h, struct hconn *c)
 		if (g->maps)
 			g->ended = true;
 		else
-			host_gnt_free(h, g);
+			grant_free(g);
 	}
-}
-
-void host_gnt_dom_gone(struct pvpci_host *h, struct hdom *d)
-{
-	for (struct hconn *k = h->conns; k; k = k->next)
-		for (unsigned i = 0; i < k->nmaps; i++) {
-			struct hmap *m = &k->maps[i];
-			if (m->granter == d->domid && m->gen == d->gen)
-				m->gen = 0; /* orphaned: its unmap releases nothing */
-		}
-	for (unsigned i = 0; i < h->max_grants; i++)
-		if (d->grants[i].used)
-			host_gnt_free(h, &d->grants[i]);
 }
 
 /* ---- privileged calls ------------------------------------------------------------- */
