@@ -147,6 +147,12 @@ static bool pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
+/* The smallest size PCI allows for a BAR of this type (I/O 4 bytes, memory 16, ROM 2K). */
+static uint64_t min_size(enum pvpci_bar_type t)
+{
+	return t == PVPCI_BAR_IO ? 4 : t == PVPCI_BAR_ROM ? 0x800 : 16;
+}
+
 /* Reads what the host knows of slot i into dev->bar[i], dropping what makes no sense. */
 static void bar_load(struct vpci_dev *dev, unsigned i)
 {
@@ -160,6 +166,13 @@ static void bar_load(struct vpci_dev *dev, unsigned i)
 		return;
 	if (info.type == PVPCI_BAR_EMPTY || !info.size)
 		return;
+	if (info.type != PVPCI_BAR_MEM64_HI && info.size < min_size(info.type)) {
+		pvpci_logf(&dev->log, PVPCI_LOG_WARNING,
+			   "BAR%u: size 0x%llx below the minimum (0x%llx), shown empty", i,
+			   (unsigned long long)info.size,
+			   (unsigned long long)min_size(info.type));
+		return;
+	}
 	if (!pow2(info.size) || (info.type == PVPCI_BAR_MEM32 && info.size > (1ull << 32)) ||
 	    (info.type == PVPCI_BAR_IO && info.size > (1ull << 16)) ||
 	    (i == PCI_ROM_SLOT) != (info.type == PVPCI_BAR_ROM) ||

@@ -43,6 +43,18 @@ static int bar_access(struct pvpci_source *src, unsigned idx, uint64_t off, unsi
 	return 0;
 }
 
+/* [gpa, gpa + len) lies inside the BAR's guest range (no wrap: len <= size checked
+ * before size - len is formed). */
+static bool in_bar(const struct vpci_bar *b, uint64_t gpa, unsigned len)
+{
+	uint64_t off;
+
+	if (gpa < b->guest_addr)
+		return false;
+	off = gpa - b->guest_addr;
+	return len <= b->size && off <= b->size - len;
+}
+
 /* A mapped BAR frame: forward to the device. 1 if handled. */
 static int direct(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *val,
 		  bool write)
@@ -52,7 +64,7 @@ static int direct(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *va
 		uint64_t off;
 		int rc;
 
-		if (!b->mapped || gpa < b->guest_addr || gpa - b->guest_addr > b->size - len)
+		if (!b->mapped || !in_bar(b, gpa, len))
 			continue;
 		if (!pvpci_rangeset_contains(&b->frames, VPCI_PFN(gpa), VPCI_PFN(gpa + len - 1)))
 			continue;
