@@ -8,10 +8,15 @@
  * XSA-302 / XSA-306), and PIRQ mapping of a device's MSI / MSI-X vectors or GSI into the
  * owning guest (PHYSDEVOP_map_pirq with the guest's domid, as QEMU's passthrough code
  * does from user space). Every request is checked before it reaches Xen.
+ * Before an assignment, Xen is told where the device's MSI-X table is
+ * (PHYSDEVOP_prepare_msix, as Linux's pciback does when it takes a device): Xen learns the
+ * table only while dom0 or quarantine owns the device, and a later MSI-X mapping for the
+ * guest fails with -ENODATA without it.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <xencall.h>
 
 #include "xen_priv.h"
 
@@ -27,6 +32,29 @@ static int need_ctrl(struct pvpci_xen *x, unsigned domid)
 static int xc_rc(int rc)
 {
 	return rc < 0 ? (errno ? -errno : -EIO) : 0;
+}
+
+/* PHYSDEVOP_prepare_msix for sbdf: 0, or -ENODEV (no MSI-X), -EBUSY (already known to
+ * Xen: prepared before or in use), another negative errno. */
+static int msix_prepare(unsigned sbdf)
+{
+	xencall_handle *xcall = xencall_open(NULL, 0);
+	struct physdev_pci_device *arg;
+	int rc = -ENOMEM;
+
+	if (!xcall)
+		return errno ? -errno : -ENODEV;
+	arg = xencall_alloc_buffer(xcall, sizeof(*arg));
+	if (arg) {
+		*arg = (struct physdev_pci_device){ .seg = (uint16_t)(sbdf >> 16),
+						    .bus = (uint8_t)(sbdf >> 8),
+						    .devfn = (uint8_t)sbdf };
+		rc = xc_rc(xencall2(xcall, __HYPERVISOR_physdev_op, PHYSDEVOP_prepare_msix,
+				    (uint64_t)(uintptr_t)arg));
+		xencall_free_buffer(xcall, arg);
+	}
+	xencall_close(xcall);
+	return rc;
 }
 
 int xen_priv_permission(struct pvpci_xen *x, unsigned domid, enum pvpci_priv_kind kind,
@@ -53,6 +81,16 @@ int xen_priv_permission(struct pvpci_xen *x, unsigned domid, enum pvpci_priv_kin
 		rc = xc_rc(xc_domain_irq_permission(x->xc, domid, (uint32_t)first, allow));
 		break;
 	case PVPCI_PRIV_DEVICE:
+		if (allow) {
+			int m = msix_prepare((unsigned)first);
+
+			if (m < 0 && m != -ENODEV && m != -EBUSY)
+				pvpci_logf(x->log, PVPCI_LOG_WARNING, "d%u: %04x:%02x:%02x.%x: "
+					   "MSI-X table not prepared: %s", domid,
+					   (unsigned)(first >> 16), (unsigned)(first >> 8) & 0xff,
+					   (unsigned)(first >> 3) & 0x1f, (unsigned)first & 7,
+					   pvpci_errname(m));
+		}
 		rc = allow ? xc_rc(xc_assign_device(x->xc, domid, (uint32_t)first, 0))
 			   : xc_rc(xc_deassign_device(x->xc, domid, (uint32_t)first));
 		if (rc == -EOPNOTSUPP && allow)
