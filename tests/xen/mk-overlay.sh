@@ -15,7 +15,7 @@ rm -rf "$O"; mkdir -p "$O"/root "$O"/usr/local/bin
 install -m755 "$HERE"/dom0-init "$O"/pvpci-dom0-init
 cp "$HERE"/domU.cfg "$O"/root/domU.cfg
 cp "$LAB"/boot/vmlinuz "$O"/root/vmlinuz
-"$HERE"/mk-guest-initrd.sh "$O"/root/initrd-domU.gz
+"$HERE"/mk-guest-initrd.sh "$O"/root/initrd-domU.gz "$BIN"
 install -m755 "$BIN" "$O"/usr/local/bin/pvpci
 for lib in $(ldd "$BIN" | awk '/=> \//{print $3}'); do
 	[ -e "$LAB/rootfs$lib" ] && continue

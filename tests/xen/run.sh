@@ -35,7 +35,7 @@ has '=== PVPCI-E2E END' && pass boot-to-end || fail boot-to-end "dom0 did not fi
 
 # dom0's own checks
 for r in sysfs-refuses-host-driver sysfs-config-equals-lspci sysfs-bar-from-resource \
-	 sysfs-writable-under-pciback; do
+	 sysfs-writable-under-pciback pvpci-backend-xen-runs pvpci-attach-xen; do
 	line=$(grep -m1 "RESULT $r " "$LOG" | sed 's/^\[[ 0-9.]*\] //')
 	case "$line" in
 	*" PASS"*) pass "$r" "${line#*PASS }" ;;
@@ -43,30 +43,62 @@ for r in sysfs-refuses-host-driver sysfs-config-equals-lspci sysfs-bar-from-reso
 	*) fail "$r" "no result printed" ;;
 	esac
 done
-grep -E '^(\[[ 0-9.]*\] )?RESULT [a-z0-9-]+ FAIL' "$LOG" | grep -v -E 'sysfs-' | while read -r l; do echo "FAIL dom0: $l"; done
 grep -q -E 'RESULT (linux-pciback-load|assignable-add)' "$LOG" && fail linux-pciback-setup
 
-# (a0) Linux pciback + pcifront, what the guest printed
-has 'DOMU START gtest=pcifront' && pass guest-booted || fail guest-booted
-has 'DOMU DEV 0000:00:0[0-9a-f].0 0x1234:0x11e8' && pass guest-sees-edu || fail guest-sees-edu
-has 'DOMU DEV 0000:00:0[0-9a-f].0 0x8086:0x10d3' && pass guest-sees-e1000e || fail guest-sees-e1000e
-has 'DOMU EDU ID 0x010000ED' && pass guest-edu-bar-read || fail guest-edu-bar-read
-has 'DOMU EDU LIVENESS 0xEDCBA987' && pass guest-edu-bar-write || fail guest-edu-bar-write
-has 'DOMU PING eth[0-9]+ e1000e: 2 packets transmitted, 2 packets received' && pass guest-e1000e-ping \
-	|| fail guest-e1000e-ping
-has 'DOMU DONE' && pass guest-finished || fail guest-finished
+# What a guest printed: check NAME CASE REGEX (the line starts "DOMU CASE ").
+chk() { has "DOMU $2 $3" && pass "$1" || fail "$1" "no guest line matching 'DOMU $2 $3'"; }
+chk_not() { has "DOMU $2 $3" && fail "$1" "guest printed 'DOMU $2 $3'" || pass "$1"; }
+EDU_ID='0x1234:0x11e8'; E1000E_ID='0x8086:0x10d3'; E1000_ID='0x8086:0x100e'
 
-# (a) pvpci backend + Linux pcifront, (b) pvpci frontend + Linux pciback: not wired yet.
-for c in "pvpci-backend-linux-pcifront:backend" "pvpci-frontend-linux-pciback:guest"; do
-	name=${c%%:*}; cmd=${c#*:}
-	if "$BIN" help 2>&1 | grep -q -E "^  $cmd "; then
-		fail "$name" "TODO: 'pvpci $cmd' exists but this check is not written yet"
-	else
-		fail "$name" "TODO: 'pvpci $cmd' has not landed"
-	fi
-done
+# (a0) Linux pciback + Linux pcifront (the reference)
+chk lx-guest-booted lx 'START gtest=pcifront'
+chk lx-sees-edu lx "DEV 0000:00:0[0-9a-f].0 $EDU_ID"
+chk lx-sees-e1000e lx "DEV 0000:00:0[0-9a-f].0 $E1000E_ID"
+chk lx-edu-bar-read lx 'EDU ID 0x010000ED'
+chk lx-edu-bar-write lx 'EDU LIVENESS 0xEDCBA987'
+chk lx-e1000e-ping lx 'PING eth[0-9]+ e1000e: 2 packets transmitted, 2 packets received'
+chk lx-guest-finished lx 'DONE'
 
-T_ENUM=$(grep -m1 'DOMU ENUM' "$LOG" | sed 's/.*seconds: //')
-echo "timings: $(tail -1 "$LOG"); guest modprobe xen-pcifront (uptime) $T_ENUM"
+# (a) pvpci backend in dom0 + Linux pcifront in the guest
+chk pvback-guest-booted pvback 'START gtest=pcifront'
+chk pvback-modprobe pvback 'modprobe xen-pcifront rc=0'
+chk pvback-sees-edu pvback "DEV 0000:00:0[0-9a-f].0 $EDU_ID"
+chk pvback-sees-e1000e pvback "DEV 0000:00:0[0-9a-f].0 $E1000E_ID"
+chk pvback-lspci-vvv pvback 'LSPCI .*MSI-X: Enable[+-] Count=[0-9]+'
+chk pvback-edu-bar-read pvback 'EDU ID 0x010000ED'
+chk pvback-edu-bar-write pvback 'EDU LIVENESS 0xEDCBA987'
+chk pvback-config-write-dropped pvback 'CFG vendor=1234'
+chk_not pvback-config-intline-virtual pvback 'CFG intline=5a'
+chk pvback-e1000e-ping pvback 'PING eth[0-9]+ e1000e: 2 packets transmitted, 2 packets received'
+chk pvback-msix-fires pvback 'IRQ +[0-9]+: +[1-9][0-9]* .*(msi-x|msix).*eth'
+chk pvback-hotplug-added pvback "DEV 0000:00:0[0-9a-f].0 $E1000_ID"
+chk pvback-hotplug-removed pvback 'HOTPLUG REMOVED n=2'
+chk pvback-restart-keeps-device pvback 'RESTART CFG 11e81234'
+chk pvback-guest-finished pvback 'DONE'
+
+# (b) pvpci frontend in the guest + Linux pciback in dom0
+chk pvfront-connects pvfront 'PVF 00:00.0 .*1234:11e8'
+chk pvfront-lists-e1000e pvfront 'PVF 00:01.0 .*8086:10d3'
+chk pvfront-config-read pvfront 'PVF 0x11e81234'
+chk pvfront-invalid-offset pvfront 'PVF pvpci guest read: 0000:00:00.0 at 0x1 size 4: invalid offset'
+chk pvfront-no-such-device pvfront 'PVF pvpci guest read: 0000:00:1f.0 at 0 size 4: no such device'
+chk pvfront-denied-write-dropped pvfront 'PVF 0x1234$'
+chk pvfront-msix-needs-memory pvfront 'PVF pvpci guest msix 00:01.0 enable: '
+chk pvfront-msix-enable pvfront 'PVF 00:01.0: MSI-X enabled, 3 vectors'
+chk pvfront-msix-twice pvfront 'PVF pvpci guest msix 00:01.0 enable: .*(already|op failed)'
+chk pvfront-msix-disable pvfront 'PVF 00:01.0: MSI-X disabled'
+chk pvfront-msi-enable pvfront 'PVF 00:00.0: MSI enabled, 1 vector'
+chk pvfront-msi-twice pvfront 'PVF pvpci guest msi 00:00.0 enable: op failed'
+chk pvfront-msi-disable pvfront 'PVF 00:00.0: MSI disabled'
+
+# (c) the same enumeration through Linux pciback and through pvpci's backend
+T_LX=$(grep -m1 'DOMU lx ENUM seconds' "$LOG" | sed 's/.*seconds //')
+T_PV=$(grep -m1 'DOMU pvback ENUM seconds' "$LOG" | sed 's/.*seconds //')
+if [ -n "$T_LX" ] && [ -n "$T_PV" ]; then
+	pass enum-timed "guest modprobe xen-pcifront to devices listed: Linux pciback ${T_LX}s, pvpci backend ${T_PV}s, ratio pvpci/pciback $(echo "scale=2; $T_PV / $T_LX" | bc)"
+else
+	fail enum-timed "missing: pciback '${T_LX}' pvpci '${T_PV}'"
+fi
+echo "timings: $(tail -1 "$LOG")"
 if [ $fails -gt 0 ]; then echo "test-xen: $fails check(s) failed; serial log kept: $LOG"; exit 1; fi
 echo "test-xen: all checks passed ($LOG)"
