@@ -395,6 +395,8 @@ struct pvpci_host_config {
 	unsigned max_handles;       /* platform handles per domain (0 = 64) */
 	unsigned max_regions;       /* event regions a guest's handles share (0 = 64) */
 	const struct pvpci_store_quota *store_quota; /* for guests; NULL = defaults */
+	unsigned max_domid;         /* highest domid handed out before wrapping to 1
+				     * (0 = PVPCI_DOMID_MAX; tests make ids wrap quickly) */
 };
 
 /* Take DIR/lock (-EBUSY: another host serves DIR), create the directory, the store and

@@ -3,7 +3,9 @@
  * Grants of the local platform: a page shared by one process and mapped by a guest
  * process (data both ways), unshare refused while mapped, read-only grants (no writable
  * mapping, not even by mprotect), mapping only as the grantee, the grant table limit,
- * and a granter that goes away while its page is mapped.
+ * a granter that goes
+ * away while its page is mapped, and a stale mapping of a destroyed domain's grant that
+ * must not touch the grant of a new domain reusing the domid.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -23,12 +25,11 @@ struct fx {
 	unsigned g1, g2;
 };
 
-static int fx_start(void **state, unsigned max_grants)
+static int fx_start_cfg(void **state, const struct pvpci_host_config *cfg)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct pvpci_host_config cfg = { .max_grants = max_grants };
 
-	if (!f || th_host_start(&f->h, &cfg) < 0)
+	if (!f || th_host_start(&f->h, cfg) < 0)
 		return -1;
 	f->d0 = th_open(&f->h, 0, false);
 	if (!f->d0 || pvpci_domain_create(f->d0, "g1", &f->g1) < 0 ||
@@ -38,8 +39,23 @@ static int fx_start(void **state, unsigned max_grants)
 	return 0;
 }
 
+static int fx_start(void **state, unsigned max_grants)
+{
+	struct pvpci_host_config cfg = { .max_grants = max_grants };
+
+	return fx_start_cfg(state, &cfg);
+}
+
 static int setup(void **state) { return fx_start(state, 0); }
 static int setup_small(void **state) { return fx_start(state, 4); }
+
+/* Guest ids 1 and 2 only: the next domain after g2 reuses a destroyed g1's id. */
+static int setup_wrap(void **state)
+{
+	struct pvpci_host_config cfg = { .max_domid = 2 };
+
+	return fx_start_cfg(state, &cfg);
+}
 
 static int teardown(void **state)
 {
@@ -244,6 +260,46 @@ static void test_granter_gone_leaves_mapping_valid(void **state)
 	assert_int_equal(pvpci_gnt_unmap(f->d0, addr), 0);
 }
 
+/* A mapping of a destroyed domain's grant is stale: its unmap must not lower the count
+ * of the same gref granted by a new domain that got the same domid. */
+static void test_stale_mapping_after_domid_reuse(void **state)
+{
+	struct fx *f = *state;
+	struct pvpci_platform *old = th_open(&f->h, f->g1, false);
+	struct pvpci_platform *d0b = th_open(&f->h, 0, false);
+	void *page, *old_addr, *new_addr;
+	uint32_t gref, gref2;
+	unsigned g3;
+
+	assert_non_null(old);
+	assert_non_null(d0b);
+	assert_int_equal(pvpci_gnt_share(old, 0, false, &page, &gref), 0);
+	strcpy(page, "old domain");
+	assert_int_equal(pvpci_gnt_map(f->d0, f->g1, gref, 0, &old_addr), 0);
+	assert_int_equal(pvpci_domain_destroy(f->d0, f->g1), 0);
+	pvpci_platform_close(old);
+	assert_string_equal(old_addr, "old domain"); /* still valid until unmapped */
+
+	/* from another handle: a request on d0's connection could be served in the loop
+	 * pass of the destroy, whose domain is freed (and its id free) only after it */
+	assert_int_equal(pvpci_domain_create(d0b, "g3", &g3), 0);
+	assert_int_equal(g3, f->g1); /* the id wrapped and was reused */
+	struct pvpci_platform *fresh = th_open(&f->h, g3, false);
+	assert_non_null(fresh);
+	assert_int_equal(pvpci_gnt_share(fresh, 0, false, &page, &gref2), 0);
+	assert_int_equal(gref2, gref);
+	strcpy(page, "new domain");
+	assert_int_equal(pvpci_gnt_map(d0b, g3, gref2, 0, &new_addr), 0);
+	assert_string_equal(new_addr, "new domain");
+
+	assert_int_equal(pvpci_gnt_unmap(f->d0, old_addr), 0);
+	assert_int_equal(pvpci_gnt_unshare(fresh, gref2), -EBUSY); /* d0b still maps it */
+	assert_int_equal(pvpci_gnt_unmap(d0b, new_addr), 0);
+	assert_int_equal(pvpci_gnt_unshare(fresh, gref2), 0);
+	pvpci_platform_close(fresh);
+	pvpci_platform_close(d0b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +311,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_table_limit, setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_granter_gone_leaves_mapping_valid, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_stale_mapping_after_domid_reuse,
+						setup_wrap, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

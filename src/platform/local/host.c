@@ -510,6 +510,8 @@ static void set_limits(struct pvpci_host *h, const struct pvpci_host_config *cfg
 	if (h->max_ports < 2)
 		h->max_ports = 2;
 	h->max_grants = cfg->max_grants ? cfg->max_grants : 1024;
+	h->max_domid = cfg->max_domid && cfg->max_domid < PVPCI_DOMID_MAX ? cfg->max_domid
+									 : PVPCI_DOMID_MAX;
 	h->max_maps = cfg->max_maps ? cfg->max_maps : 1024;
 	h->max_pirqs = cfg->max_pirqs ? cfg->max_pirqs : 256;
 	h->max_domains = cfg->max_domains ? cfg->max_domains : 256;

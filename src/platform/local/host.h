@@ -49,6 +49,7 @@ struct hpirq {
 
 struct hdom {
 	unsigned domid;
+	uint64_t gen;          /* unique per domain ever created (a reused domid differs) */
 	char name[PVPCI_DOMAIN_NAME_MAX + 1];
 	char uuid[37];
 	struct hsrc src;
@@ -68,6 +69,7 @@ struct hmap {
 	uint32_t id;
 	unsigned granter;
 	uint32_t gref;
+	uint64_t gen;          /* the granter's hdom.gen; 0 = orphaned (granter destroyed) */
 };
 
 struct hconn {
@@ -112,6 +114,8 @@ struct pvpci_host {
 	struct hsrc store_src;
 	unsigned max_ports, max_grants, max_maps, max_pirqs, max_domains, max_handles;
 	unsigned max_regions;
+	unsigned max_domid;
+	uint64_t next_gen;
 	struct hdom *doms;     /* sorted by domid */
 	struct hdom *dom_grave; /* destroyed during this loop pass, freed after it */
 	unsigned ndoms;
@@ -154,6 +158,10 @@ int host_gnt_map(struct pvpci_host *h, struct hconn *c, unsigned domid, uint32_t
 		 unsigned flags, uint32_t *id, int *fd);
 int host_gnt_unmap(struct pvpci_host *h, struct hconn *c, uint32_t id);
 void host_gnt_conn_gone(struct pvpci_host *h, struct hconn *c);
+/* Free a grant (closes its memfd). */
+void host_gnt_free(struct pvpci_host *h, struct hgrant *g);
+/* A domain is destroyed: orphan others' mappings of its grants, free its grants. */
+void host_gnt_dom_gone(struct pvpci_host *h, struct hdom *d);
 int host_priv_perm(struct pvpci_host *h, struct hconn *c, const struct lp_req *req);
 int host_priv_query(struct pvpci_host *h, struct hconn *c, const struct lp_req *req,
 		    struct lp_rsp *rsp);

@@ -5,7 +5,7 @@
  * owned by dom0 and readable by the domain with name, domid, vm and the domain-writable
  * directories, /vm/<uuid>, /libxl/<id>; then @introduceDomain), destroy (every handle,
  * port, PIRQ, grant, mapping, permission, node and store connection of the domain is
- * released, then @releaseDomain) and list.
+ * released, others' mappings of its grants are orphaned, then @releaseDomain) and list.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +52,7 @@ int host_dom_new(struct pvpci_host *h, unsigned domid, const char *name, struct 
 	if (!d)
 		return -ENOMEM;
 	d->domid = domid;
+	d->gen = ++h->next_gen;
 	d->listen_fd = -1;
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->ports = calloc(h->max_ports, sizeof(*d->ports));
@@ -84,7 +85,7 @@ void host_dom_free(struct pvpci_host *h, struct hdom *d)
 		unlink(d->sock_path);
 	for (unsigned i = 0; d->grants && i < h->max_grants; i++)
 		if (d->grants[i].used)
-			close(d->grants[i].memfd);
+			host_gnt_free(h, &d->grants[i]);
 	if (d->domid) {
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof(path), "%s/domains/%u", h->run_dir, d->domid);
@@ -219,20 +220,25 @@ static void make_uuid(char *out)
 		 b[12], b[13], b[14], b[15]);
 }
 
-static unsigned pick_domid(struct pvpci_host *h)
+/* The next free domid after the last one handed out, wrapping past max_domid to 1;
+ * -ENOSPC if every id is taken (or destroyed during this loop pass). */
+static int pick_domid(struct pvpci_host *h, unsigned *out)
 {
-	for (;;) {
+	for (unsigned n = 0; n < h->max_domid; n++) {
 		unsigned id = h->next_domid++;
-		if (h->next_domid > PVPCI_DOMID_MAX)
+		if (h->next_domid > h->max_domid)
 			h->next_domid = 1;
 		bool used = false;
 		for (struct hdom *d = h->doms; d; d = d->next)
 			used |= d->domid == id;
 		for (struct hdom *d = h->dom_grave; d; d = d->next)
 			used |= d->domid == id;
-		if (!used)
-			return id;
+		if (!used) {
+			*out = id;
+			return 0;
+		}
 	}
+	return -ENOSPC;
 }
 
 static int dom_setup(struct pvpci_host *h, struct hdom *d)
@@ -257,13 +263,14 @@ static int dom_setup(struct pvpci_host *h, struct hdom *d)
 int host_dom_create(struct pvpci_host *h, struct hconn *c, const char *name, unsigned *domid)
 {
 	struct hdom *d;
+	unsigned id;
 	int r = name_check(h, name);
 
 	if (r < 0)
 		return r;
-	if (h->ndoms >= h->max_domains)
+	if (h->ndoms >= h->max_domains || pick_domid(h, &id) < 0)
 		return -ENOSPC;
-	r = host_dom_new(h, pick_domid(h), name, &d);
+	r = host_dom_new(h, id, name, &d);
 	if (r < 0)
 		return r;
 	make_uuid(d->uuid);
@@ -295,6 +302,7 @@ int host_dom_destroy(struct pvpci_host *h, struct hconn *c, unsigned domid)
 		if (k->dom == d)
 			host_conn_close(h, k);
 	}
+	host_gnt_dom_gone(h, d);
 	host_pirq_dom_gone(h, d);
 	host_priv_dom_gone(h, d);
 	if (d->listen_fd >= 0) {

@@ -5,7 +5,11 @@
  * read-only; a mapping hands the grantee a dup of the fd, or for read-only grants a
  * read-only reopen of it, so the page cannot be mapped writable. Unsharing is refused
  * while mapped (Xen's end_foreign_access); a granter that goes away leaves its mapped
- * grants ended until unmapped. Privileged calls are recorded per domain in 64-bit
+ * grants ended until unmapped. A destroyed domain's grants are freed at once: the
+ * mapping records others hold of them are orphaned (they still count against the
+ * mapper's max_maps until it unmaps, but never against a grant again), and every record
+ * carries the granter's generation, so a later domain reusing the domid is never touched
+ * by a stale unmap. Privileged calls are recorded per domain in 64-bit
  * rangesets (iomem frames, I/O ports, PIRQs) and a device assignment table.
  */
 #include <errno.h>
@@ -31,7 +35,7 @@ static struct hgrant *grant_get(struct pvpci_host *h, struct hdom *d, uint32_t g
 	return &d->grants[idx];
 }
 
-static void grant_free(struct hgrant *g)
+void host_gnt_free(struct pvpci_host *h, struct hgrant *g)
 {
 	close(g->memfd);
 	memset(g, 0, sizeof(*g));
@@ -63,7 +67,7 @@ int host_gnt_unshare(struct pvpci_host *h, struct hconn *c, uint32_t gref)
 		return -ENOENT;
 	if (g->maps)
 		return -EBUSY;
-	grant_free(g);
+	host_gnt_free(h, g);
 	return 0;
 }
 
@@ -115,7 +119,8 @@ int host_gnt_map(struct pvpci_host *h, struct hconn *c, unsigned domid, uint32_t
 	if (f < 0)
 		return f;
 	*id = ++c->next_map_id;
-	c->maps[c->nmaps++] = (struct hmap){ .id = *id, .granter = gd->domid, .gref = gref };
+	c->maps[c->nmaps++] = (struct hmap){ .id = *id, .granter = gd->domid, .gref = gref,
+					     .gen = gd->gen };
 	g->maps++;
 	*fd = f;
 	return 0;
@@ -123,14 +128,14 @@ int host_gnt_map(struct pvpci_host *h, struct hconn *c, unsigned domid, uint32_t
 
 static void map_release(struct pvpci_host *h, const struct hmap *m)
 {
-	struct hdom *gd = host_dom(h, m->granter);
-	struct hgrant *g = gd ? grant_get(h, gd, m->gref) : NULL;
+	struct hdom *gd = m->gen ? host_dom(h, m->granter) : NULL;
+	struct hgrant *g = gd && gd->gen == m->gen ? grant_get(h, gd, m->gref) : NULL;
 
 	if (!g || !g->maps)
 		return; /* the granter was destroyed: nothing left to count */
 	g->maps--;
 	if (g->ended && !g->maps)
-		grant_free(g);
+		host_gnt_free(h, g);
 }
 
 int host_gnt_unmap(struct pvpci_host *h, struct hconn *c, uint32_t id)
@@ -158,8 +163,21 @@ void host_gnt_conn_gone(struct pvpci_host *h, struct hconn *c)
 		if (g->maps)
 			g->ended = true;
 		else
-			grant_free(g);
+			host_gnt_free(h, g);
 	}
+}
+
+void host_gnt_dom_gone(struct pvpci_host *h, struct hdom *d)
+{
+	for (struct hconn *k = h->conns; k; k = k->next)
+		for (unsigned i = 0; i < k->nmaps; i++) {
+			struct hmap *m = &k->maps[i];
+			if (m->granter == d->domid && m->gen == d->gen)
+				m->gen = 0; /* orphaned: its unmap releases nothing */
+		}
+	for (unsigned i = 0; i < h->max_grants; i++)
+		if (d->grants[i].used)
+			host_gnt_free(h, &d->grants[i]);
 }
 
 /* ---- privileged calls ------------------------------------------------------------- */
