@@ -388,13 +388,15 @@ struct pvpci_host_config {
 	const char *run_dir;        /* NULL = pvpci_run_dir_default() */
 	const struct pvpci_log *log;
 	unsigned max_ports;         /* event channel ports per domain (0 = 1024; <= 4096) */
-	unsigned max_grants;        /* grants per domain (0 = 1024) */
+	unsigned max_grants;        /* grants per domain (0 = 256) */
 	unsigned max_maps;          /* grant mappings per handle (0 = 1024) */
 	unsigned max_pirqs;         /* PIRQs per guest (0 = 256) */
 	unsigned max_domains;       /* guest domains (0 = 256) */
 	unsigned max_handles;       /* platform handles per domain (0 = 64) */
 	unsigned max_regions;       /* event regions a guest's handles share (0 = 64) */
 	const struct pvpci_store_quota *store_quota; /* for guests; NULL = defaults */
+	unsigned max_grant_fds;     /* grants (each a memfd in the daemon) of all domains
+				     * together (0 = half of RLIMIT_NOFILE's soft limit) */
 	unsigned max_domid;         /* highest domid handed out before wrapping to 1
 				     * (0 = PVPCI_DOMID_MAX; tests make ids wrap quickly) */
 };

@@ -2,8 +2,8 @@
 /*
  * Grants of the local platform: a page shared by one process and mapped by a guest
  * process (data both ways), unshare refused while mapped, read-only grants (no writable
- * mapping, not even by mprotect), mapping only as the grantee, the grant table limit,
- * a granter that goes
+ * mapping, not even by mprotect), mapping only as the grantee, the grant table limit
+ * (256 per domain by default) and the host-wide grant fd budget, a granter that goes
  * away while its page is mapped, and a stale mapping of a destroyed domain's grant that
  * must not touch the grant of a new domain reusing the domid.
  */
@@ -53,6 +53,14 @@ static int setup_small(void **state) { return fx_start(state, 4); }
 static int setup_wrap(void **state)
 {
 	struct pvpci_host_config cfg = { .max_domid = 2 };
+
+	return fx_start_cfg(state, &cfg);
+}
+
+/* Six grants in the whole host. */
+static int setup_budget(void **state)
+{
+	struct pvpci_host_config cfg = { .max_grant_fds = 6 };
 
 	return fx_start_cfg(state, &cfg);
 }
@@ -260,6 +268,62 @@ static void test_granter_gone_leaves_mapping_valid(void **state)
 	assert_int_equal(pvpci_gnt_unmap(f->d0, addr), 0);
 }
 
+/* The default table: 256 grants per domain, each domain its own table. */
+static void test_default_grant_limit_per_domain(void **state)
+{
+	struct fx *f = *state;
+	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
+	void *page;
+	uint32_t gref, first = 0;
+
+	assert_non_null(g);
+	for (unsigned i = 0; i < 256; i++) {
+		assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page, &gref), 0);
+		if (i == 100)
+			first = gref;
+	}
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page, &gref), -ENOSPC);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g2, true, &page, &gref), -ENOSPC);
+	/* the guest's table is its own */
+	assert_int_equal(pvpci_gnt_share(g, 0, false, &page, &gref), 0);
+	assert_int_equal(pvpci_gnt_unshare(g, gref), 0);
+	/* a freed slot is reusable */
+	assert_int_equal(pvpci_gnt_unshare(f->d0, first), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page, &gref), 0);
+	assert_int_equal(gref, first);
+	pvpci_platform_close(g);
+}
+
+/* max_grant_fds bounds the grants of all domains together; ended grants still mapped
+ * count, a destroyed domain's grants are returned at once. */
+static void test_host_grant_fd_budget(void **state)
+{
+	struct fx *f = *state;
+	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
+	void *page, *addr;
+	uint32_t gref[4], gg[2], spare;
+
+	assert_non_null(g);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page, &gref[i]), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pvpci_gnt_share(g, 0, false, &page, &gg[i]), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g2, false, &page, &spare), -ENOSPC);
+	assert_int_equal(pvpci_gnt_share(g, 0, false, &page, &spare), -ENOSPC);
+	/* one back: the guest may share again */
+	assert_int_equal(pvpci_gnt_unshare(f->d0, gref[3]), 0);
+	assert_int_equal(pvpci_gnt_share(g, 0, false, &page, &spare), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page, &spare), -ENOSPC);
+	/* the guest's three grants, one mapped by dom0, end with the domain */
+	assert_int_equal(pvpci_gnt_map(f->d0, f->g1, gg[0], 0, &addr), 0);
+	assert_int_equal(pvpci_domain_destroy(f->d0, f->g1), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pvpci_gnt_share(f->d0, f->g2, false, &page, &spare), 0);
+	assert_int_equal(pvpci_gnt_share(f->d0, f->g2, false, &page, &spare), -ENOSPC);
+	assert_int_equal(pvpci_gnt_unmap(f->d0, addr), 0);
+	pvpci_platform_close(g);
+}
+
 /* A mapping of a destroyed domain's grant is stale: its unmap must not lower the count
  * of the same gref granted by a new domain that got the same domid. */
 static void test_stale_mapping_after_domid_reuse(void **state)
@@ -310,6 +374,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guest_shares_with_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_table_limit, setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_granter_gone_leaves_mapping_valid, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_default_grant_limit_per_domain, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_host_grant_fd_budget, setup_budget,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stale_mapping_after_domid_reuse,
 						setup_wrap, teardown),

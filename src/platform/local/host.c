@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -502,6 +503,17 @@ static int take_lock(struct pvpci_host *h)
 	return 0;
 }
 
+/* Half the fd limit for grants' memfds; the other half for connections, event regions
+ * and the store. */
+static unsigned grant_fd_budget(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 128)
+		return 64;
+	return rl.rlim_cur / 2 > UINT_MAX ? UINT_MAX : (unsigned)(rl.rlim_cur / 2);
+}
+
 static void set_limits(struct pvpci_host *h, const struct pvpci_host_config *cfg)
 {
 	h->max_ports = cfg->max_ports ? cfg->max_ports : 1024;
@@ -509,7 +521,8 @@ static void set_limits(struct pvpci_host *h, const struct pvpci_host_config *cfg
 		h->max_ports = PVPCI_EVTCHN_MAX_PORTS;
 	if (h->max_ports < 2)
 		h->max_ports = 2;
-	h->max_grants = cfg->max_grants ? cfg->max_grants : 1024;
+	h->max_grants = cfg->max_grants ? cfg->max_grants : 256;
+	h->max_grant_fds = cfg->max_grant_fds ? cfg->max_grant_fds : grant_fd_budget();
 	h->max_domid = cfg->max_domid && cfg->max_domid < PVPCI_DOMID_MAX ? cfg->max_domid
 									 : PVPCI_DOMID_MAX;
 	h->max_maps = cfg->max_maps ? cfg->max_maps : 1024;

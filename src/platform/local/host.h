@@ -114,6 +114,7 @@ struct pvpci_host {
 	struct hsrc store_src;
 	unsigned max_ports, max_grants, max_maps, max_pirqs, max_domains, max_handles;
 	unsigned max_regions;
+	unsigned max_grant_fds, grant_fds; /* grants (memfds) of all domains: limit, held */
 	unsigned max_domid;
 	uint64_t next_gen;
 	struct hdom *doms;     /* sorted by domid */

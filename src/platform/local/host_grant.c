@@ -9,7 +9,8 @@
  * mapping records others hold of them are orphaned (they still count against the
  * mapper's max_maps until it unmaps, but never against a grant again), and every record
  * carries the granter's generation, so a later domain reusing the domid is never touched
- * by a stale unmap. Privileged calls are recorded per domain in 64-bit
+ * by a stale unmap. Each grant holds a memfd in the daemon: a domain has at most
+ * max_grants of them and the host at most max_grant_fds (-ENOSPC). Privileged calls are recorded per domain in 64-bit
  * rangesets (iomem frames, I/O ports, PIRQs) and a device assignment table.
  */
 #include <errno.h>
@@ -38,6 +39,7 @@ static struct hgrant *grant_get(struct pvpci_host *h, struct hdom *d, uint32_t g
 void host_gnt_free(struct pvpci_host *h, struct hgrant *g)
 {
 	close(g->memfd);
+	h->grant_fds--;
 	memset(g, 0, sizeof(*g));
 }
 
@@ -48,14 +50,24 @@ int host_gnt_share(struct pvpci_host *h, struct hconn *c, unsigned rdom, bool ro
 		return -EINVAL;
 	if (!host_dom(h, rdom))
 		return -ESRCH;
+	if (h->grant_fds >= h->max_grant_fds) {
+		pvpci_logf_rl(&h->log, &h->rl, PVPCI_LOG_WARNING,
+			      "d%u: share refused: the host holds %u grants (its fd budget)",
+			      c->dom->domid, h->grant_fds);
+		return -ENOSPC;
+	}
 	for (unsigned i = 0; i < h->max_grants; i++) {
 		struct hgrant *g = &c->dom->grants[i];
 		if (g->used)
 			continue;
 		*g = (struct hgrant){ .used = true, .ro = ro, .memfd = memfd, .grantee = rdom,
 				      .owner = c };
+		h->grant_fds++;
 		return (int)(LP_GREF_FIRST + i);
 	}
+	pvpci_logf_rl(&h->log, &h->rl, PVPCI_LOG_NOTICE,
+		      "d%u: share refused: the domain holds %u grants (its limit)",
+		      c->dom->domid, h->max_grants);
 	return -ENOSPC;
 }
 
