@@ -7,8 +7,9 @@
  * BAR placements, decoding toggles, device interrupts, resets and re-assignments. After
  * every step it checks:
  *   - no BAR register of any device was written (the ROM's enable bit aside);
- *   - every mapping maps host frames of a memory BAR or ROM of a device of this guest,
- *     never a page of an MSI-X table or PBA, at the BAR's own offset;
+ *   - every mapping maps host frames wholly inside one memory BAR or ROM of a device of
+ *     this guest (never a page a BAR only partly covers), never a page of an MSI-X table
+ *     or PBA;
  *   - the guest was never crashed (the in-memory host only refuses inconsistent maps);
  *   - I/O decoding is never on in a device, and no device's MSI-X entry holds anything
  *     but the host's message;
@@ -86,7 +87,48 @@ static int is_model(const struct dirent *e)
 	return l > 6 && !strcmp(e->d_name + l - 6, ".model");
 }
 
-/* Every device of every model file, in file name order (inputs stay meaningful). */
+static void put(uint8_t *c, unsigned off, unsigned size, uint32_t v)
+{
+	for (unsigned i = 0; i < size; i++)
+		c[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A device with BARs under a page at host page offsets other than 0: BAR0 2K at
+ * 0xfe000800 holding an 8-entry MSI-X table (0x100) and PBA (0x400), BAR1 64 bytes at
+ * 0xfe001040 and BAR2 16 bytes at 0xfe001080 on one host page, BAR3 4K, a 2K ROM. */
+static void add_small_bar_model(void)
+{
+	static const char head[] = "07:00.0 Small BARs\n# bar0 800\n# bar1 40\n# bar2 10\n"
+				   "# bar3 1000\n# rom 800\n";
+	uint8_t c[256] = { 0 };
+	size_t cap = sizeof(head) + 16 * 56, n;
+	char *t = malloc(cap);
+
+	check(t != NULL, "memory");
+	put(c, 0x00, 4, 0x00011234);
+	put(c, 0x06, 2, 0x0010);
+	put(c, 0x08, 4, 0x02000001);
+	put(c, 0x10, 4, 0xfe000800);
+	put(c, 0x14, 4, 0xfe001040);
+	put(c, 0x18, 4, 0xfe001080);
+	put(c, 0x1c, 4, 0xfe002000);
+	put(c, 0x30, 4, 0xfe003800);
+	put(c, 0x34, 1, 0x40);
+	put(c, 0x40, 4, 0x00070011);
+	put(c, 0x44, 4, 0x00000100);
+	put(c, 0x48, 4, 0x00000400);
+	n = (size_t)snprintf(t, cap, "%s", head);
+	for (unsigned row = 0; row < 256; row += 16) {
+		n += (size_t)snprintf(t + n, cap - n, "%02x:", row);
+		for (unsigned i = 0; i < 16; i++)
+			n += (size_t)snprintf(t + n, cap - n, " %02x", c[row + i]);
+		n += (size_t)snprintf(t + n, cap - n, "\n");
+	}
+	models[nmodels++] = (struct model_dev){ t, n, 0, NULL };
+}
+
+/* Every device of every model file, in file name order (inputs stay meaningful), then
+ * the built-in small-BAR device. */
 static void load_models(void)
 {
 	const char *dir = getenv("PVPCI_TEST_DATA");
@@ -113,6 +155,8 @@ static void load_models(void)
 			models[nmodels++] = (struct model_dev){ text, len, i, NULL };
 	}
 	free(names);
+	if (nmodels < MAX_DEVS)
+		add_small_bar_model();
 	check(nmodels > 0, "some models");
 }
 
@@ -189,8 +233,19 @@ static bool msix_page(const struct fdev *d, uint64_t mfn)
 	       mfn <= (d->info[d->pbir].addr + d->poff + pl - 1) >> 12;
 }
 
-/* The host frames [mfn, mfn + nr) lie inside one memory BAR or ROM of an assigned device
- * and none is an MSI-X page. */
+/* Every byte of the host frames [mfn, mfn + nr) lies inside BAR b (a frame only partly
+ * inside may hold another device's registers). */
+static bool whole_pages(const struct pvpci_bar_info *b, uint64_t mfn, uint64_t nr)
+{
+	uint64_t first = (b->addr >> 12) + ((b->addr & 0xfff) ? 1 : 0);
+	uint64_t last = b->addr + (b->size - 1);
+	uint64_t end = (last >> 12) + ((last & 0xfff) == 0xfff ? 1 : 0);
+
+	return mfn >= first && mfn < end && nr <= end - mfn;
+}
+
+/* The host frames [mfn, mfn + nr) lie wholly inside one memory BAR or ROM of an assigned
+ * device and none is an MSI-X page. */
 static bool own_frames(const struct run *r, uint64_t mfn, uint64_t nr)
 {
 	for (unsigned k = 0; k < r->ndev; k++) {
@@ -204,8 +259,7 @@ static bool own_frames(const struct run *r, uint64_t mfn, uint64_t nr)
 			if (b->type != PVPCI_BAR_MEM32 && b->type != PVPCI_BAR_MEM64_LO &&
 			    b->type != PVPCI_BAR_ROM)
 				continue;
-			if (!b->size || mfn < b->addr >> 12 ||
-			    mfn + nr - 1 > (b->addr + b->size - 1) >> 12)
+			if (!b->size || !whole_pages(b, mfn, nr))
 				continue;
 			for (uint64_t f = mfn; f < mfn + nr; f++)
 				if (msix_page(d, f))
@@ -300,6 +354,8 @@ static void op_place(struct run *r, struct fdev *d, struct in *in)
 {
 	unsigned i = (unsigned)(take(in, 1) % 8);
 	uint64_t a = 0x20000000ull + (take(in, 1) << 20) + (take(in, 1) & 0xf) * 0x1000;
+
+	a += (take(in, 1) & 0x3f) * 0x40; /* page offsets of BARs under a page */
 
 	if (i == 7) {
 		place_all(r, d);

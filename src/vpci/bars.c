@@ -4,7 +4,8 @@
  * apart from the host one: a write merges into it and is then aligned down to the BAR's
  * size, so "write all-ones, read back" sizes it as on hardware, and the host BAR is never
  * written. A write to a BAR while it is mapped is ignored (as upstream). When memory
- * decoding goes on, each memory BAR's guest frames are collected in its rangeset, minus
+ * decoding goes on, each memory BAR's guest frames wholly inside it are collected in its
+ * rangeset (a page it only partly covers is trapped by mmio.c, never mapped), minus
  * the pages of the MSI-X table and PBA, minus frames of the device's earlier BARs, minus
  * the enabled BARs of the domain's other devices, and mapped page by page to the host
  * frames at the same offset through the platform's map op; going off unmaps exactly what
@@ -32,6 +33,33 @@ bool vpci_bar_frames(const struct vpci_bar *b, uint64_t *s, uint64_t *e)
 	*s = VPCI_PFN(b->guest_addr);
 	*e = VPCI_PFN(b->guest_addr + (b->size - 1));
 	return true;
+}
+
+bool vpci_bar_whole_frames(const struct vpci_bar *b, uint64_t *s, uint64_t *e)
+{
+	uint64_t first, end;
+
+	if (!is_mem(b) || !b->size)
+		return false;
+	/* [first, end): the frames that begin and end inside [guest_addr, guest_addr+size) */
+	first = VPCI_PFN(b->guest_addr) + (VPCI_PAGE_OFF(b->guest_addr) ? 1 : 0);
+	end = VPCI_PFN(b->guest_addr + (b->size - 1));
+	if (VPCI_PAGE_OFF(b->guest_addr + (b->size - 1)) == PVPCI_VPCI_PAGE_SIZE - 1)
+		end++;
+	if (first >= end)
+		return false;
+	*s = first;
+	*e = end - 1;
+	return true;
+}
+
+bool vpci_bar_trap_page(const struct vpci_bar *b, uint64_t gfn)
+{
+	uint64_t s, e;
+
+	if (!b->mapped || !vpci_bar_frames(b, &s, &e) || gfn < s || gfn > e)
+		return false;
+	return !vpci_bar_whole_frames(b, &s, &e) || gfn < s || gfn > e;
 }
 
 /* ---- Guest register view ---- */
@@ -323,7 +351,9 @@ static int collect(struct vpci_dev *dev, unsigned i, const bool *sel)
 	int rc;
 
 	pvpci_rangeset_clear(&b->frames);
-	if (!vpci_bar_frames(b, &s, &e))
+	/* Only frames wholly inside the BAR: a partial page (a BAR under a page) may hold
+	 * another device's registers on the host; it is trapped instead (mmio.c). */
+	if (!vpci_bar_whole_frames(b, &s, &e))
 		return 0;
 	rc = pvpci_rangeset_add(&b->frames, s, e);
 	n = vpci_msix_regions(dev, i, reg);

@@ -2,10 +2,11 @@
 /*
  * vpci mmio: the guest-physical entry point. An access is, in this order, an ECAM access
  * (inside the domain's ECAM window), an access to the pages of an MSI-X table or PBA
- * (emulated by msix.c), or an access to a mapped BAR frame, forwarded to the device at the
- * same BAR offset: what the p2m would give the guest on real hardware, and what lets a
- * guest process on the local platform reach its device. Anything else is -ENXIO for the
- * caller to answer. The domain lock is taken for reading; which BARs are mapped can only
+ * (emulated by msix.c), an access to a mapped BAR frame, forwarded to the device at the
+ * same BAR offset (what the p2m would give the guest on real hardware, and what lets a
+ * guest process on the local platform reach its device), or an access to a page a BAR
+ * only partly covers (never mapped: forwarded inside the BAR, all-ones / dropped on the
+ * rest of the page). Anything else is -ENXIO for the caller to answer. The domain lock is taken for reading; which BARs are mapped can only
  * change under it taken for writing.
  */
 #include <errno.h>
@@ -55,31 +56,106 @@ static bool in_bar(const struct vpci_bar *b, uint64_t gpa, unsigned len)
 	return len <= b->size && off <= b->size - len;
 }
 
+/* An access inside BAR i of dev (in_bar checked): forwarded, ROM writes dropped. */
+static void forward(struct vpci_dev *dev, unsigned i, uint64_t gpa, unsigned len,
+		    uint64_t *val, bool write)
+{
+	const struct vpci_bar *b = &dev->bar[i];
+	int rc;
+
+	vpci_dev_lock(dev);
+	if (write && b->type == PVPCI_BAR_ROM)
+		rc = 0; /* read-only memory */
+	else
+		rc = bar_access(dev->src, i, gpa - b->guest_addr, len, val, write);
+	vpci_dev_unlock(dev);
+	if (rc && !write)
+		*val = ones(len);
+}
+
 /* A mapped BAR frame: forward to the device. 1 if handled. */
 static int direct(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *val,
 		  bool write)
 {
 	for (unsigned i = 0; i < VPCI_NSLOTS; i++) {
 		const struct vpci_bar *b = &dev->bar[i];
-		uint64_t off;
-		int rc;
 
 		if (!b->mapped || !in_bar(b, gpa, len))
 			continue;
 		if (!pvpci_rangeset_contains(&b->frames, VPCI_PFN(gpa), VPCI_PFN(gpa + len - 1)))
 			continue;
-		off = gpa - b->guest_addr;
-		vpci_dev_lock(dev);
-		if (write && b->type == PVPCI_BAR_ROM)
-			rc = 0; /* read-only memory */
-		else
-			rc = bar_access(dev->src, i, off, len, val, write);
-		vpci_dev_unlock(dev);
-		if (rc && !write)
-			*val = ones(len);
+		forward(dev, i, gpa, len, val, write);
 		return 1;
 	}
 	return 0;
+}
+
+/* The device (and *idx its BAR) whose BAR holds [gpa, gpa + len) on a page that BAR only
+ * partly covers (trapped, never mapped); NULL if none. */
+static struct vpci_dev *trap_target(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len,
+				    unsigned *idx)
+{
+	for (unsigned k = 0; k < 256; k++) {
+		struct vpci_dev *dev = d->dev[k];
+
+		if (!dev || !(d->slots_used & (1u << (k >> 3))))
+			continue;
+		for (unsigned i = 0; i < VPCI_NSLOTS; i++) {
+			const struct vpci_bar *b = &dev->bar[i];
+
+			if (in_bar(b, gpa, len) && vpci_bar_trap_page(b, VPCI_PFN(gpa)) &&
+			    vpci_bar_trap_page(b, VPCI_PFN(gpa + len - 1))) {
+				*idx = i;
+				return dev;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* True if some mapped BAR of the domain only partly covers guest page gfn. */
+static bool trap_page(struct pvpci_vpci_domain *d, uint64_t gfn)
+{
+	for (unsigned k = 0; k < 256; k++) {
+		struct vpci_dev *dev = d->dev[k];
+
+		if (!dev || !(d->slots_used & (1u << (k >> 3))))
+			continue;
+		for (unsigned i = 0; i < VPCI_NSLOTS; i++)
+			if (vpci_bar_trap_page(&dev->bar[i], gfn))
+				return true;
+	}
+	return false;
+}
+
+/* A page a BAR only partly covers (a BAR under a page): its host page may hold another
+ * device's registers, so it is trapped, never mapped. Accesses inside a BAR there are
+ * forwarded to its device; the rest of the page reads all-ones and drops writes (byte by
+ * byte for an access only partly inside). 1 if handled. */
+static int trapped(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len, uint64_t *val,
+		   bool write)
+{
+	struct vpci_dev *dev;
+	uint64_t out = 0, v;
+	unsigned i;
+
+	dev = trap_target(d, gpa, len, &i);
+	if (dev) {
+		forward(dev, i, gpa, len, val, write);
+		return 1;
+	}
+	if (!trap_page(d, VPCI_PFN(gpa)) && !trap_page(d, VPCI_PFN(gpa + len - 1)))
+		return 0;
+	for (unsigned k = 0; k < len; k++) {
+		v = write ? (*val >> (8 * k)) & 0xff : 0xff;
+		dev = trap_target(d, gpa + k, 1, &i);
+		if (dev)
+			forward(dev, i, gpa + k, 1, &v, write);
+		out |= (v & 0xff) << (8 * k);
+	}
+	if (!write)
+		*val = out;
+	return 1;
 }
 
 static int mmio(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len, uint64_t *val,
@@ -102,6 +178,8 @@ static int mmio(struct pvpci_vpci_domain *d, uint64_t gpa, unsigned len, uint64_
 					rc = 0;
 			}
 		}
+	if (rc && trapped(d, gpa, len, val, write))
+		rc = 0;
 	vpci_unlock(d);
 	return rc;
 }

@@ -176,8 +176,13 @@ void vpci_bars_fini(struct vpci_dev *dev);
  * device's decoding is turned off, the guest crashed and -EIO returned; -EINVAL when a BAR
  * cannot be mapped at its guest address (nothing mapped). Domain lock held for writing. */
 int vpci_modify_bars(struct vpci_dev *dev, bool on, bool rom_only);
-/* The guest frame range of a BAR, false if it has none. */
+/* The guest frame range of a BAR (every frame it touches), false if it has none. */
 bool vpci_bar_frames(const struct vpci_bar *b, uint64_t *s, uint64_t *e);
+/* The guest frames wholly inside a memory BAR (the only ones ever mapped), false if none
+ * (a BAR under a page). */
+bool vpci_bar_whole_frames(const struct vpci_bar *b, uint64_t *s, uint64_t *e);
+/* True if gfn is a page the mapped BAR b only partly covers (trapped, never mapped). */
+bool vpci_bar_trap_page(const struct vpci_bar *b, uint64_t gfn);
 
 /* msi.c */
 int vpci_msi_init(struct vpci_dev *dev, unsigned pos) PVPCI_WUR;

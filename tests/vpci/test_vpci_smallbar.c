@@ -31,6 +31,159 @@ static int up(void **state)
 	return 0;
 }
 
+static int down(void **state)
+{
+	fx_down(&F);
+	return 0;
+}
+
+/* The synthetic device with BAR4 of `size` bytes at host address host4 (the other BARs
+ * as fx_syn has them). */
+static struct pvpci_source *syn_small(const char *addr, uint32_t host4, const char *size)
+{
+	struct fx_dev d;
+	char line[32];
+
+	fx_syn(&d, addr);
+	d.extra[0] = 0;
+	fx_bar_size(&d, "bar0 4000");
+	fx_bar_size(&d, "bar1 100000");
+	fx_bar_size(&d, "bar3 20");
+	snprintf(line, sizeof(line), "bar4 %s", size);
+	fx_bar_size(&d, line);
+	fx_bar_size(&d, "rom 10000");
+	fx_put(&d, 0x20, 4, host4);
+	return fx_open(&F, &d);
+}
+
+static void decode(struct pvpci_sbdf g, bool on)
+{
+	gw(&F, g, 0x04, 2, on ? 0x0006 : 0x0004);
+}
+
+/* Every mapping of the table maps whole host pages of one BAR of the given sources. */
+static void maps_are_whole_bar_pages(struct pvpci_source **src, unsigned n)
+{
+	struct pvpci_vpci_map m[64];
+	size_t nm = pvpci_vpci_host_maps(F.host, m, 64);
+
+	assert_true(nm <= 64);
+	for (size_t i = 0; i < nm; i++) {
+		bool inside = false;
+
+		for (unsigned k = 0; k < n && !inside; k++)
+			for (unsigned b = 0; b < 7 && !inside; b++) {
+				struct pvpci_bar_info bi;
+
+				if (pvpci_source_bar_info(src[k], b, &bi) || !bi.size ||
+				    (bi.type != PVPCI_BAR_MEM32 && bi.type != PVPCI_BAR_MEM64_LO &&
+				     bi.type != PVPCI_BAR_ROM))
+					continue;
+				inside = m[i].mfn << 12 >= bi.addr &&
+					 (m[i].mfn + m[i].nr) << 12 <= bi.addr + bi.size;
+			}
+		assert_true(inside);
+	}
+}
+
+/* ---- 1. BARs smaller than a page are trapped, not mapped ---- */
+
+static void test_small_bar_page_is_trapped_not_mapped(void **state)
+{
+	struct pvpci_source *s = syn_small("03:00.0", 0xfd001000, "100");
+	struct pvpci_sbdf g = fx_assign(&F, s, -1);
+	uint64_t v;
+
+	gw(&F, g, 0x20, 4, 0x20010000);
+	decode(g, true);
+	assert_int_equal(gr(&F, g, 0x04, 2) & 2, 2);
+	/* Nothing maps guest frame 0x20010 (the host page 0xfd001 is not all BAR4's). */
+	assert_null(strstr(fx_maps(&F), "20010-"));
+	assert_null(strstr(fx_maps(&F), "fd001"));
+	maps_are_whole_bar_pages(&s, 1);
+	/* Inside the BAR: the device. */
+	mw(&F, 0x20010010, 4, 0xdeadbeef);
+	assert_int_equal(hbar(s, 4, 0x10, 4), 0xdeadbeef);
+	assert_int_equal(mr(&F, 0x20010010, 4), 0xdeadbeef);
+	mw(&F, 0x200100f8, 8, 0x1122334455667788ull);
+	assert_int_equal(hbar(s, 4, 0xf8, 8), 0x1122334455667788ull);
+	/* The rest of the page: all-ones, writes dropped, claimed (not -ENXIO). */
+	assert_int_equal(mr(&F, 0x20010100, 4), 0xffffffff);
+	assert_int_equal(mr(&F, 0x20010ff8, 8), ~0ull);
+	mw(&F, 0x20010200, 4, 0);
+	/* Straddling the end: the bytes inside from the device, the others all-ones. */
+	assert_int_equal(mr(&F, 0x200100fc, 8), 0xffffffff11223344ull);
+	mw(&F, 0x200100fc, 8, 0xaabbccdd55667788ull);
+	assert_int_equal(hbar(s, 4, 0xfc, 4), 0x55667788);
+	decode(g, false);
+	assert_int_equal(pvpci_vpci_mmio_read(F.dom, 0x20010100, 4, &v), -ENXIO);
+	assert_int_equal(pvpci_vpci_mmio_read(F.dom, 0x20010010, 4, &v), -ENXIO);
+}
+
+static void test_small_bars_of_two_devices_share_a_guest_page(void **state)
+{
+	struct pvpci_source *s[2] = { syn_small("03:00.0", 0xfd001000, "100"),
+				      syn_small("04:00.0", 0xfd002100, "100") };
+	struct pvpci_sbdf a = fx_assign(&F, s[0], -1), b = fx_assign(&F, s[1], -1);
+
+	gw(&F, a, 0x20, 4, 0x20010000);
+	gw(&F, b, 0x20, 4, 0x20010100);
+	decode(a, true);
+	decode(b, true);
+	assert_int_equal(gr(&F, b, 0x04, 2) & 2, 2);
+	maps_are_whole_bar_pages(s, 2);
+	assert_null(strstr(fx_maps(&F), "20010-"));
+	mw(&F, 0x20010004, 4, 0x0a0a0a0a);
+	mw(&F, 0x20010104, 4, 0x0b0b0b0b);
+	assert_int_equal(hbar(s[0], 4, 4, 4), 0x0a0a0a0a);
+	assert_int_equal(hbar(s[1], 4, 4, 4), 0x0b0b0b0b);
+	assert_int_equal(mr(&F, 0x20010004, 4), 0x0a0a0a0a);
+	assert_int_equal(mr(&F, 0x20010104, 4), 0x0b0b0b0b);
+	/* Straddling the two BARs: each half from its device. */
+	mw(&F, 0x200100f8, 4, 0x11111111);
+	mw(&F, 0x20010100, 4, 0x22222222);
+	assert_int_equal(mr(&F, 0x200100fc, 8) >> 32, 0x22222222);
+	assert_int_equal(mr(&F, 0x20010200, 4), 0xffffffff);
+	/* One device off: its BAR reads all-ones while the page stays trapped for the other. */
+	decode(a, false);
+	assert_int_equal(mr(&F, 0x20010004, 4), 0xffffffff);
+	assert_int_equal(mr(&F, 0x20010104, 4), 0x0b0b0b0b);
+}
+
+static void test_small_bar_keeps_the_host_page_offset(void **state)
+{
+	struct pvpci_source *s = syn_small("03:00.0", 0xfd001100, "100");
+	struct pvpci_sbdf g = fx_assign(&F, s, -1);
+
+	gw(&F, g, 0x20, 4, 0x20010000);
+	decode(g, true);
+	assert_int_equal(gr(&F, g, 0x04, 2) & 2, 0); /* page offsets differ: refused */
+	gw(&F, g, 0x20, 4, 0x20010100);
+	decode(g, true);
+	assert_int_equal(gr(&F, g, 0x04, 2) & 2, 2);
+	maps_are_whole_bar_pages(&s, 1);
+	mw(&F, 0x20010120, 4, 0x5a5a5a5a);
+	assert_int_equal(hbar(s, 4, 0x20, 4), 0x5a5a5a5a);
+	assert_int_equal(mr(&F, 0x20010000, 4), 0xffffffff);
+}
+
+/* A small BAR on a page another device maps whole: the mapping wins (as the p2m would). */
+static void test_small_bar_on_a_page_mapped_by_another_device(void **state)
+{
+	struct pvpci_source *s[2] = { syn_small("03:00.0", 0xfd001000, "1000"),
+				      syn_small("04:00.0", 0xfd002100, "100") };
+	struct pvpci_sbdf a = fx_assign(&F, s[0], -1), b = fx_assign(&F, s[1], -1);
+
+	gw(&F, a, 0x20, 4, 0x20010000);
+	gw(&F, b, 0x20, 4, 0x20010100);
+	decode(a, true);
+	decode(b, true);
+	maps_are_whole_bar_pages(s, 2);
+	mw(&F, 0x20010104, 4, 0x0c0c0c0c);
+	assert_int_equal(hbar(s[0], 4, 0x104, 4), 0x0c0c0c0c);
+	assert_int_equal(hbar(s[1], 4, 4, 4), 0);
+}
+
 /* ---- 2. BARs below the PCI minimum (a fake sysfs device) ---- */
 
 struct tree {
@@ -132,6 +285,14 @@ static int down_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_small_bar_page_is_trapped_not_mapped, up,
+						down),
+		cmocka_unit_test_setup_teardown(test_small_bars_of_two_devices_share_a_guest_page,
+						up, down),
+		cmocka_unit_test_setup_teardown(test_small_bar_keeps_the_host_page_offset, up,
+						down),
+		cmocka_unit_test_setup_teardown(test_small_bar_on_a_page_mapped_by_another_device,
+						up, down),
 		cmocka_unit_test_setup_teardown(test_bars_below_the_pci_minimum_are_shown_empty,
 						up, down_tree),
 	};
