@@ -431,15 +431,29 @@ static bool in_region(const struct vpci_dev *dev, unsigned bir, uint64_t off, ui
 	return false;
 }
 
+/* The BAR offset of [gpa, gpa + len) if it lies inside BAR b, explicitly: a trapped page
+ * may begin before a BAR that does not start on a page boundary, and an address there is
+ * outside the BAR (never a wrapped offset). */
+static bool bar_offset(const struct vpci_bar *b, uint64_t gpa, unsigned len, uint64_t *off)
+{
+	if (gpa < b->guest_addr)
+		return false;
+	*off = gpa - b->guest_addr;
+	return len <= b->size && *off <= b->size - len;
+}
+
 /* A register that shares the pages: forwarded to the device, byte by byte if unaligned or
- * touching the table / PBA (those bytes read all-ones, writes to them are dropped). */
-static void adjacent(struct vpci_dev *dev, unsigned bir, uint64_t off, unsigned len,
+ * touching the table / PBA or the outside of the BAR (those bytes read all-ones, writes to
+ * them are dropped). */
+static void adjacent(struct vpci_dev *dev, unsigned bir, uint64_t gpa, unsigned len,
 		     uint64_t *val, bool write)
 {
-	uint64_t size = dev->bar[bir].size, v, out = 0;
+	const struct vpci_bar *b = &dev->bar[bir];
+	uint64_t off = 0, v, out = 0;
 	int rc;
 
-	if (!(off & (len - 1)) && off + len <= size && !in_region(dev, bir, off, off + len - 1)) {
+	if (bar_offset(b, gpa, len, &off) && !(off & (len - 1)) &&
+	    !in_region(dev, bir, off, off + len - 1)) {
 		if (write)
 			rc = pvpci_source_bar_write(dev->src, bir, off, len, *val);
 		else
@@ -449,10 +463,10 @@ static void adjacent(struct vpci_dev *dev, unsigned bir, uint64_t off, unsigned 
 		return;
 	}
 	for (unsigned k = 0; k < len; k++) {
-		uint64_t o = off + k;
+		uint64_t o;
 
 		v = 0xff;
-		if (o < size && !in_region(dev, bir, o, o)) {
+		if (bar_offset(b, gpa + k, 1, &o) && !in_region(dev, bir, o, o)) {
 			if (write)
 				rc = pvpci_source_bar_write(dev->src, bir, o, 1, (*val >> (8 * k)) & 0xff);
 			else
@@ -497,7 +511,8 @@ int vpci_msix_mmio(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *v
 		   bool write)
 {
 	struct vpci_msix *m = &dev->msix;
-	uint64_t off;
+	uint64_t off = 0;
+	bool inside;
 	int bir;
 
 	if (!m->pos)
@@ -505,16 +520,18 @@ int vpci_msix_mmio(struct vpci_dev *dev, uint64_t gpa, unsigned len, uint64_t *v
 	bir = trap_bar(dev, gpa);
 	if (bir < 0)
 		return 0;
-	off = gpa - dev->bar[bir].guest_addr;
+	/* Outside the BAR (before its start on its first page, past its end): adjacent()
+	 * answers those bytes all-ones and drops them. */
+	inside = bar_offset(&dev->bar[bir], gpa, len, &off);
 	vpci_dev_lock(dev);
 	if (!m->exposed)
 		; /* hidden MSI-X: its pages read all-ones and drop writes */
-	else if (in_region(dev, (unsigned)bir, off, off) &&
+	else if (inside && in_region(dev, (unsigned)bir, off, off) &&
 		 ((unsigned)bir == m->tbir || (unsigned)bir == m->pbir) &&
 		 in_region(dev, (unsigned)bir, off + len - 1, off + len - 1))
 		trapped(dev, (unsigned)bir, off, len, val, write);
 	else
-		adjacent(dev, (unsigned)bir, off, len, val, write);
+		adjacent(dev, (unsigned)bir, gpa, len, val, write);
 	vpci_dev_unlock(dev);
 	return 1;
 }

@@ -184,6 +184,67 @@ static void test_small_bar_on_a_page_mapped_by_another_device(void **state)
 	assert_int_equal(hbar(s[1], 4, 4, 4), 0);
 }
 
+/* ---- 3. A BAR not starting on a page boundary ---- */
+
+static void test_access_before_a_small_bar_on_its_page_is_outside(void **state)
+{
+	struct pvpci_source *s = syn_small("03:00.0", 0xfd001800, "800");
+	struct pvpci_sbdf g = fx_assign(&F, s, -1);
+
+	gw(&F, g, 0x20, 4, 0x20010800);
+	decode(g, true);
+	assert_int_equal(gr(&F, g, 0x04, 2) & 2, 2);
+	maps_are_whole_bar_pages(&s, 1);
+	mw(&F, 0x20010800, 4, 0x01020304);
+	assert_int_equal(mr(&F, 0x20010000, 4), 0xffffffff);
+	assert_int_equal(mr(&F, 0x200107fc, 4), 0xffffffff);
+	mw(&F, 0x200107fc, 4, 0);
+	mw(&F, 0x20010000, 8, 0);
+	assert_int_equal(hbar(s, 4, 0, 4), 0x01020304);
+	assert_int_equal(hbar(s, 4, 0x7fc, 4), 0);
+	/* Straddling the start: the upper half is the BAR's first bytes. */
+	assert_int_equal(mr(&F, 0x200107fc, 8), 0x01020304ffffffffull);
+	mw(&F, 0x200107fc, 8, 0xa1a2a3a4b1b2b3b4ull);
+	assert_int_equal(hbar(s, 4, 0, 4), 0xa1a2a3a4);
+}
+
+/* MSI-X in a 2K BAR0 at page offset 0x800: table at 0x100, PBA at 0x400. */
+static void test_access_before_a_bar_on_its_msix_page_is_outside(void **state)
+{
+	struct fx_dev d;
+	struct pvpci_source *s;
+	struct pvpci_sbdf g;
+
+	fx_syn(&d, "03:00.0");
+	d.extra[0] = 0;
+	fx_bar_size(&d, "bar0 800");
+	fx_bar_size(&d, "bar1 100000");
+	fx_bar_size(&d, "bar3 20");
+	fx_bar_size(&d, "bar4 1000");
+	fx_put(&d, 0x10, 4, 0xfe000800);
+	fx_put(&d, 0x74, 4, 0x00000100);
+	fx_put(&d, 0x78, 4, 0x00000400);
+	s = fx_open(&F, &d);
+	g = fx_assign(&F, s, -1);
+	gw(&F, g, 0x10, 4, 0x20000800);
+	decode(g, true);
+	assert_int_equal(gr(&F, g, 0x04, 2) & 2, 2);
+	maps_are_whole_bar_pages(&s, 1);
+	assert_null(strstr(fx_maps(&F), "20000-"));
+	mw(&F, 0x20000800, 4, 0x01020304);
+	assert_int_equal(hbar(s, 0, 0, 4), 0x01020304);
+	assert_int_equal(mr(&F, 0x20000000, 4), 0xffffffff);
+	assert_int_equal(mr(&F, 0x200007fc, 4), 0xffffffff);
+	mw(&F, 0x200007fc, 4, 0);
+	assert_int_equal(mr(&F, 0x200007fc, 8), 0x01020304ffffffffull);
+	mw(&F, 0x200007fc, 8, 0xa1a2a3a4b1b2b3b4ull);
+	assert_int_equal(hbar(s, 0, 0, 4), 0xa1a2a3a4);
+	assert_int_equal(hbar(s, 0, 0x7fc, 4), 0);
+	/* The table itself still works through the trap. */
+	mw(&F, 0x20000908, 4, 0x4321);
+	assert_int_equal(mr(&F, 0x20000908, 4), 0x4321);
+}
+
 /* ---- 2. BARs below the PCI minimum (a fake sysfs device) ---- */
 
 struct tree {
@@ -292,6 +353,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_small_bar_keeps_the_host_page_offset, up,
 						down),
 		cmocka_unit_test_setup_teardown(test_small_bar_on_a_page_mapped_by_another_device,
+						up, down),
+		cmocka_unit_test_setup_teardown(test_access_before_a_small_bar_on_its_page_is_outside,
+						up, down),
+		cmocka_unit_test_setup_teardown(test_access_before_a_bar_on_its_msix_page_is_outside,
 						up, down),
 		cmocka_unit_test_setup_teardown(test_bars_below_the_pci_minimum_are_shown_empty,
 						up, down_tree),
