@@ -176,6 +176,10 @@ int pvpci_backend_poll_prepare(struct pvpci_backend *be, struct pollfd *fds, siz
 int pvpci_backend_process(struct pvpci_backend *be);
 /* prepare / poll / process until stop_fd is readable (-1 = never) or an error. */
 int pvpci_backend_run(struct pvpci_backend *be, int stop_fd);
+/* Other work to watch while poll_prepare spins (e.g. a vPCI server's ioreq slots in the
+ * same loop): ready(opaque) true ends the spin with *timeout_ms 0. NULL removes it. */
+void pvpci_backend_set_spin_hook(struct pvpci_backend *be, bool (*ready)(void *opaque),
+				 void *opaque);
 
 /* ---- Host-side events ---- */
 /* Make a model device raise an interrupt (pvpci_model_raise): delivered to its guest's

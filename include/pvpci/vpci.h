@@ -329,6 +329,9 @@ int pvpci_vpci_server_poll_prepare(struct pvpci_vpci_server *s, struct pollfd *f
 /* After poll(): serves store events and requests (bounded per call). 0, or a negative
  * errno for a failure of the platform itself (-ESHUTDOWN: the host went away). */
 int pvpci_vpci_server_process(struct pvpci_vpci_server *s);
+/* A connected guest's ioreq slot is READY (one shared-memory load per guest, no system
+ * call): for a loop that spins on other work, e.g. pvpci_backend_set_spin_hook. */
+bool pvpci_vpci_server_ready(struct pvpci_vpci_server *s);
 /* prepare / poll / process until stop_fd (-1: none) is readable or an error. */
 int pvpci_vpci_server_run(struct pvpci_vpci_server *s, int stop_fd);
 /* Makes a held model device raise an interrupt (pvpci_model_raise): 1 delivered to the

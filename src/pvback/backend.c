@@ -263,6 +263,18 @@ static struct pvb_guest *rq_pop(struct pvpci_backend *be)
 	return g;
 }
 
+/* g just had ops: the spin polls its active bit directly for a while. */
+static void hot_add(struct pvpci_backend *be, struct pvb_guest *g)
+{
+	if (!g->port)
+		return;
+	for (unsigned i = 0; i < PVB_HOT_GUESTS; i++)
+		if (be->hot_port[i] == g->port)
+			return;
+	be->hot_port[be->hot_next] = g->port;
+	be->hot_next = (be->hot_next + 1) % PVB_HOT_GUESTS;
+}
+
 /* One round: each queued guest serves at most ops_per_turn ops. */
 static void rq_round(struct pvpci_backend *be)
 {
@@ -277,8 +289,10 @@ static void rq_round(struct pvpci_backend *be)
 		if (!g)
 			break;
 		done = pvb_ops_serve(g, be->opts.ops_per_turn);
-		if (done)
+		if (done) {
 			g->worked = true;
+			hot_add(be, g);
+		}
 		if (g->aer.waiting && g->sh && !(pvb_flags(g->sh) & XEN_PCIB_active)) {
 			g->worked = true;
 			pvb_aer_event(g);
@@ -338,26 +352,54 @@ static void drain_xs(struct pvpci_backend *be)
 	pvb_xs_settle(be);
 }
 
-/* Spin on the channels and on the connected guests' active bits. */
+/* Queue the hot guests whose active bit is set; true if any. */
+static bool hot_ready(struct pvpci_backend *be)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < PVB_HOT_GUESTS; i++) {
+		struct pvb_guest *g = be->by_port[be->hot_port[i]]; /* port 0: never a guest */
+
+		if (g && g->sh && (pvb_flags(g->sh) & XEN_PCIF_active)) {
+			pvb_rq_add(be, g);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* Spin on the hot guests' active bits, the event channels (the local platform looks
+ * only at the channels with work) and the spin hook. An op seen by its bit is served
+ * at once, in a round as process() makes it, before the store and the other channels
+ * are looked at: the store's events wait one op at most. */
 static bool spin(struct pvpci_backend *be)
 {
 	uint64_t start = pvpci_now_ns();
 
 	for (unsigned i = 0;; i++) {
+		if (hot_ready(be)) {
+			rq_round(be);
+			return true;
+		}
 		int port = pvpci_evtchn_pending(be->plat);
-
 		if (port > 0) {
 			(void)take_port(be, port);
 			return true;
 		}
-		for (struct pvb_guest *g = be->guests; g; g = g->next)
-			if (g->sh && (pvb_flags(g->sh) & XEN_PCIF_active)) {
-				pvb_rq_add(be, g);
-				return true;
-			}
+		if (port != -EAGAIN) /* the platform failed: process() reports it */
+			return true;
+		if (be->spin_hook && be->spin_hook(be->spin_hook_opaque))
+			return true;
 		if ((i & 15) == 15 && pvpci_now_ns() - start >= be->opts.spin_ns)
 			return false;
 	}
+}
+
+void pvpci_backend_set_spin_hook(struct pvpci_backend *be, bool (*ready)(void *opaque),
+				 void *opaque)
+{
+	be->spin_hook = ready;
+	be->spin_hook_opaque = opaque;
 }
 
 int pvpci_backend_poll_prepare(struct pvpci_backend *be, struct pollfd *fds, size_t max,

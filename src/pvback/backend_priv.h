@@ -26,6 +26,7 @@
 #define PVB_MSI_MAX 32     /* vectors of one MSI capability */
 #define PVB_VPCI_SLOTS 32
 #define PVB_ISR_CHECK 1000 /* INTx: re-check sharing every this many interrupts */
+#define PVB_HOT_GUESTS 8   /* guests whose active bits the spin polls directly */
 
 struct pvb_guest;
 struct pvpci_backend;
@@ -172,6 +173,12 @@ struct pvpci_backend {
 	bool any_dirty;
 	bool in_process;
 	unsigned aer_flows;           /* guests with an AER flow running (aer.c) */
+	/* the spin polls the active bits of the guests served lately (their ports: by_port
+	 * says whose they are now), the others are found through their events */
+	unsigned hot_port[PVB_HOT_GUESTS];
+	unsigned hot_next;
+	bool (*spin_hook)(void *opaque); /* other work to watch while spinning */
+	void *spin_hook_opaque;
 };
 
 /* ---- backend.c ---- */

@@ -541,6 +541,11 @@ static bool any_ready(struct pvpci_vpci_server *s)
 	return false;
 }
 
+bool pvpci_vpci_server_ready(struct pvpci_vpci_server *s)
+{
+	return s && any_ready(s);
+}
+
 static bool spin(struct pvpci_vpci_server *s)
 {
 	uint64_t start = pvpci_now_ns();

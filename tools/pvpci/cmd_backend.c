@@ -665,6 +665,8 @@ static int setup(struct bd *d, const struct bd_opts *o)
 	r = vserver_open(d->run_dir, &d->lg, d->be, bd_lookup, d, &d->vs);
 	if (r)
 		fprintf(stderr, "pvpci backend: cannot start the vPCI server: %s\n", strerror(-r));
+	else /* the backend's spin also watches the vPCI guests' ioreq slots */
+		pvpci_backend_set_spin_hook(d->be, vserver_ready, d->vs);
 	return r;
 }
 
@@ -679,6 +681,8 @@ static void teardown(struct bd *d)
 	}
 	if (d->plat && d->be)
 		unpublish(d);
+	if (d->be)
+		pvpci_backend_set_spin_hook(d->be, NULL, NULL);
 	vserver_close(d->vs); /* gives its devices back to the PV backend */
 	pvpci_backend_destroy(d->be);
 	for (size_t i = 0; i < d->ndevs; i++)
@@ -703,6 +707,8 @@ static int loop(struct bd *d)
 		if (timeout == 0 && busy % BD_POLL_EVERY != 0) {
 			/* guests' work is waiting: no system call; our fds now and then */
 			r = pvpci_backend_process(d->be);
+			if (!r && d->vs) /* the spin may have ended on a vPCI request */
+				r = vserver_process(d->vs);
 			if (r)
 				return r;
 			continue;

@@ -544,6 +544,11 @@ int vserver_process(struct vserver *v)
 	return pvpci_vpci_server_process(v->srv);
 }
 
+bool vserver_ready(void *v)
+{
+	return pvpci_vpci_server_ready(((struct vserver *)v)->srv);
+}
+
 int vserver_raise_irq(struct vserver *v, struct pvpci_sbdf host, enum pvpci_irq_kind kind,
 		      unsigned vector)
 {

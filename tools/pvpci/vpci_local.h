@@ -31,6 +31,8 @@ int vserver_open(const char *run_dir, const struct pvpci_log *lg, struct pvpci_b
 void vserver_close(struct vserver *v);
 #define VSERVER_NFDS 2
 int vserver_poll_prepare(struct vserver *v, struct pollfd *fds, int *timeout_ms);
+/* A request waits in a guest's slot (v is a struct vserver *: a spin hook). */
+bool vserver_ready(void *v);
 int vserver_process(struct vserver *v);
 /* A model device a vPCI guest holds raises an interrupt: 1 delivered, 0 not, -ENOENT
  * when no vPCI guest holds it. */
