@@ -11,11 +11,15 @@
  * Before an assignment, Xen is told where the device's MSI-X table is
  * (PHYSDEVOP_prepare_msix, as Linux's pciback does when it takes a device): Xen learns the
  * table only while dom0 or quarantine owns the device, and a later MSI-X mapping for the
- * guest fails with -ENODATA without it.
+ * guest fails with -ENODATA without it. Only for a device that has an MSI-X capability:
+ * Xen 4.17 dereferences a NULL pointer (and panics) when asked for one that has none.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <xencall.h>
 
 #include "xen_priv.h"
@@ -34,14 +38,42 @@ static int xc_rc(int rc)
 	return rc < 0 ? (errno ? -errno : -EIO) : 0;
 }
 
+/* Whether the device's standard capability list (dom0's sysfs view) has MSI-X. */
+static bool has_msix(unsigned sbdf)
+{
+	uint8_t cfg[256];
+	char path[96];
+	unsigned pos, steps = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%04x:%02x:%02x.%x/config",
+		 sbdf >> 16, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = pread(fd, cfg, sizeof(cfg), 0);
+	close(fd);
+	if (n < 0x40 || !(cfg[0x06] & 0x10)) /* no capability list */
+		return false;
+	for (pos = cfg[0x34] & 0xfc; pos >= 0x40 && pos + 1 < (unsigned)n && steps < 48;
+	     pos = cfg[pos + 1] & 0xfc, steps++)
+		if (cfg[pos] == 0x11)
+			return true;
+	return false;
+}
+
 /* PHYSDEVOP_prepare_msix for sbdf: 0, or -ENODEV (no MSI-X), -EBUSY (already known to
  * Xen: prepared before or in use), another negative errno. */
 static int msix_prepare(unsigned sbdf)
 {
-	xencall_handle *xcall = xencall_open(NULL, 0);
+	xencall_handle *xcall;
 	struct physdev_pci_device *arg;
 	int rc = -ENOMEM;
 
+	if (!has_msix(sbdf))
+		return -ENODEV;
+	xcall = xencall_open(NULL, 0);
 	if (!xcall)
 		return errno ? -errno : -ENODEV;
 	arg = xencall_alloc_buffer(xcall, sizeof(*arg));
