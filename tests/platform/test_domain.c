@@ -373,7 +373,7 @@ static void test_handle_limit_per_domain(void **state)
 	pvpci_platform_close(c);
 	/* the slot comes back once the daemon saw the close */
 	int r = -EUSERS;
-	for (int i = 0; i < 100 && r == -EUSERS; i++) {
+	for (int i = 0; i < 2500 && r == -EUSERS; i++) {
 		r = pvpci_platform_open("local", &cfg, &d);
 		if (r == -EUSERS)
 			usleep(2000);

@@ -359,7 +359,7 @@ static uint32_t aer_flow(struct ph_env *e, struct guest *g, int channel, int *re
 	assert_int_equal(rep(g), EV(PVPCI_PVFRONT_ADDED, 0, 0, 0));
 	assert_int_equal(ph_be_aer(&e->be, NIC, channel), 0);
 	*result = 0;
-	for (int i = 0; i < 2000 && *result == 0; i++) {
+	for (int i = 0; i < 5000 && *result == 0; i++) {
 		assert_int_equal(ph_be_aer_result(&e->be, result, kills), 0);
 		ph_sleep_ms(2);
 	}
@@ -439,7 +439,7 @@ static void aer_without_handler_destroys_the_domain(void **state)
 	guest_start(&g, e, domid, script_idle);
 	assert_int_equal(rep(&g), EV(PVPCI_PVFRONT_ADDED, 0, 0, 0));
 	assert_int_equal(ph_be_aer(&e->be, NIC, PVPCI_AER_CHANNEL_NORMAL), 0);
-	for (int i = 0; i < 2000 && result == 0; i++) {
+	for (int i = 0; i < 5000 && result == 0; i++) {
 		assert_int_equal(ph_be_aer_result(&e->be, &result, &kills), 0);
 		ph_sleep_ms(2);
 	}
@@ -472,7 +472,7 @@ static void aer_unanswered_times_out_to_the_defaults(void **state)
 	assert_int_equal(ph_rawfe_connect(&r), 0);
 	assert_int_equal(ph_be_aer(&e->be, NIC, PVPCI_AER_CHANNEL_NORMAL), 0);
 	assert_int_equal(ph_be_aer(&e->be, NIC, PVPCI_AER_CHANNEL_NORMAL), -EBUSY);
-	for (int i = 0; i < 1000 && result == 0; i++) {
+	for (int i = 0; i < 5000 && result == 0; i++) {
 		assert_int_equal(ph_be_aer_result(&e->be, &result, &kills), 0);
 		ph_sleep_ms(2);
 	}

@@ -248,7 +248,7 @@ static void backend_directory_removed_frees_the_guest(void **state)
 
 	assert_int_equal(ph_rawfe_connect(&r), 0);
 	assert_int_equal(ph_remove_all(e->xs, domid), 0);
-	for (int i = 0; i < 500 && n > 0; i++) {
+	for (int i = 0; i < 5000 && n > 0; i++) {
 		n = ph_be_guests(&e->be, &gi, 1);
 		ph_sleep_ms(2);
 	}
