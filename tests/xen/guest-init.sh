@@ -56,8 +56,8 @@ hotplug() {
 	n0=$(ls /sys/bus/pci/devices | wc -l)
 	say "HOTPLUG READY n=$n0"
 	for i in $(seq 1 90); do [ "$(ls /sys/bus/pci/devices | wc -l)" -gt "$n0" ] && break; sleep 1; done
-	say "HOTPLUG ADDED n=$(ls /sys/bus/pci/devices | wc -l)"
 	list_devs
+	say "HOTPLUG ADDED n=$(ls /sys/bus/pci/devices | wc -l)"
 	for i in $(seq 1 90); do [ "$(ls /sys/bus/pci/devices | wc -l)" -le "$n0" ] && break; sleep 1; done
 	say "HOTPLUG REMOVED n=$(ls /sys/bus/pci/devices | wc -l)"
 	# dom0 kills the backend (SIGKILL) and starts it again now; the device must stay

@@ -556,11 +556,16 @@ int cmd_guest(int argc, char **argv)
 	char **sub = argv + first + 1;
 	int nsub = argc - first - 1;
 	bool watch = !strcmp(sub[0], "watch");
+	int nchk = nsub; /* xen: the first of the '::'-separated commands */
+
+	if (g->xen)
+		for (nchk = 0; nchk < nsub && strcmp(sub[nchk], "::"); nchk++)
+			;
 	if (watch)
 		code = watch_opts(g, nsub, sub);
 	else if (!guest_known(sub[0]))
 		code = cli_usage_error(argv[0], "unknown command '%s'", sub[0]);
-	else if (guest_run(NULL, stdout, stderr, nsub, sub) != PVPCI_EXIT_OK)
+	else if (guest_run(NULL, stdout, stderr, nchk, sub) != PVPCI_EXIT_OK)
 		code = PVPCI_EXIT_USAGE; /* guest_run said why */
 	else
 		code = PVPCI_EXIT_OK;
