@@ -31,6 +31,8 @@ for b in /usr/bin/lspci /usr/bin/setpci ${PVPCI:+"$PVPCI"}; do
 		mkdir -p "$W$(dirname "$lib")"; cp -L "$lib" "$W$lib"
 	done
 done
+# glibc loads libgcc_s at run time for pthread_cancel (libxenstore's reader thread)
+for lib in /lib/x86_64-linux-gnu/libgcc_s.so.1; do [ -e "$lib" ] && cp -L "$lib" "$W$lib"; done
 [ -e /usr/share/misc/pci.ids ] && mkdir -p "$W"/usr/share/misc && cp /usr/share/misc/pci.ids "$W"/usr/share/misc/
 [ -x "$HERE"/guest-pvfront.sh ] && install -m755 "$HERE"/guest-pvfront.sh "$W"/usr/local/bin/pvpci-guest-test
 ( cd "$W" && find . | cpio -o -H newc 2>/dev/null | gzip -1 ) > "$OUT"

@@ -89,13 +89,15 @@ chk pvfront-config-read pvfront 'PVF 0x11e81234'
 chk pvfront-invalid-offset pvfront 'PVF pvpci guest read: 0000:00:00.0 at 0x1 size 4: invalid offset'
 chk pvfront-no-such-device pvfront 'PVF pvpci guest read: 0000:00:1f.0 at 0 size 4: no such device'
 chk pvfront-denied-write-dropped pvfront 'PVF 0x1234$'
-chk pvfront-msix-needs-memory pvfront 'PVF pvpci guest msix 00:01.0 enable: '
+chk pvfront-msix-needs-memory pvfront 'PVF pvpci guest msix 00:01.0 enable: No such device or address'
 chk pvfront-msix-enable pvfront 'PVF 00:01.0: MSI-X enabled, 3 vectors'
 chk pvfront-msix-twice pvfront 'PVF pvpci guest msix 00:01.0 enable: .*(already|op failed)'
 chk pvfront-msix-disable pvfront 'PVF 00:01.0: MSI-X disabled'
 chk pvfront-msi-enable pvfront 'PVF 00:00.0: MSI enabled, 1 vector'
 chk pvfront-msi-twice pvfront 'PVF pvpci guest msi 00:00.0 enable: op failed'
 chk pvfront-msi-disable pvfront 'PVF 00:00.0: MSI disabled'
+chk pvfront-batch-completed pvfront 'PVF-RC 1$'
+chk_not pvfront-no-crash pvfront 'PVF .*(must be installed|Segmentation|Aborted)'
 
 # (c) the same enumeration through Linux pciback and through pvpci's backend
 T_LX=$(grep -m1 'DOMU lx ENUM seconds' "$CLEAN" | sed 's/.*seconds //')
