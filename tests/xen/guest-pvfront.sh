@@ -3,7 +3,7 @@
 # Inside a PV guest: pvpci's own frontend (pvpci guest --platform xen) against whatever
 # backend serves the guest (Linux's xen-pciback in the suite), a conformance run over one
 # connection: list, config reads, a permitted and a denied write, error codes (invalid
-# offset, no such device, MSI-X with memory decoding off, MSI / MSI-X twice), MSI on edu
+# offset, no such device, MSI / MSI-X twice, MSI-X after the guest cleared COMMAND), MSI on edu
 # and MSI-X on e1000e enabled and disabled. The batch exits 1 (some commands fail on
 # purpose): each command's own exit code follows it ("== exit N: NAME").
 # Expects pciback's virtual bus: edu at 00:00.0, e1000e at 00:01.0. Every output line is
