@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "ctl.h"
+#include "lspci_fn.h"
 #include "pvpci/platform.h"
 #include "pvpci/vpci.h"
 #include "vpci_local.h"
@@ -72,114 +73,19 @@ static int rd(void *opaque, unsigned off, unsigned size, uint32_t *val)
 	return pvpci_vpci_guest_cfg_read(c->v->g, c->a, off, size, val);
 }
 
-static uint32_t rd0(struct rdc *c, unsigned off, unsigned size)
+static int wr(void *opaque, unsigned off, unsigned size, uint32_t val)
 {
-	uint32_t v = 0;
+	struct rdc *c = opaque;
+	int r = pvpci_vpci_guest_cfg_write(c->v->g, c->a, off, size, val);
 
-	return rd(c, off, size, &v) ? 0 : v;
-}
-
-static void wr(struct rdc *c, unsigned off, unsigned size, uint32_t val)
-{
-	if (pvpci_vpci_guest_cfg_write(c->v->g, c->a, off, size, val))
+	if (r)
 		fprintf(c->v->err, "pvpci %s: write of %#x at %#x failed\n", c->v->cmd, val, off);
+	return r;
 }
 
-static void print_size(FILE *out, uint64_t sz)
-{
-	static const char units[] = "KMGT";
-	int u = -1;
-
-	while (sz >= 1024 && sz % 1024 == 0 && u < 3) {
-		sz /= 1024;
-		u++;
-	}
-	fprintf(out, u < 0 ? "[size=%" PRIu64 "]" : "[size=%" PRIu64 "%c]", sz,
-		u < 0 ? 0 : units[u]);
-}
-
-/* Write all ones, read back, restore: the writable bits. */
-static uint32_t size_reg(struct rdc *c, unsigned off, uint32_t ones)
-{
-	uint32_t orig = rd0(c, off, 4), mask;
-
-	wr(c, off, 4, ones);
-	mask = rd0(c, off, 4);
-	wr(c, off, 4, orig);
-	return mask;
-}
-
-static void print_bar(struct rdc *c, unsigned i, bool *skip_next)
-{
-	unsigned off = PCI_REG_BAR0 + 4 * i;
-	uint32_t v = rd0(c, off, 4), m = size_reg(c, off, 0xffffffffu);
-	bool io = v & 1, is64 = !io && ((v >> 1) & 3) == 2;
-	uint64_t addr = v & (io ? ~3u : ~0xfu), mask = m & (io ? ~3u : ~0xfu);
-	FILE *out = c->v->out;
-
-	if (is64 && i < 5) {
-		addr |= (uint64_t)rd0(c, off + 4, 4) << 32;
-		mask |= (uint64_t)size_reg(c, off + 4, 0xffffffffu) << 32;
-		*skip_next = true;
-	}
-	if (!mask)
-		return;
-	if (io)
-		fprintf(out, "\tRegion %u: I/O ports at %" PRIx64 " ", i, addr);
-	else
-		fprintf(out, "\tRegion %u: Memory at %" PRIx64 " (%s, %sprefetchable) ", i, addr,
-			is64 ? "64-bit" : "32-bit", v & 8 ? "" : "non-");
-	print_size(out, mask & (~mask + 1));
-	fputc('\n', out);
-}
-
-/* BARs as the guest sizes them: decoding off meanwhile (a BAR does not move while it is
- * mapped), then COMMAND restored. */
-static void print_bars(struct rdc *c, bool bridge)
-{
-	uint32_t cmd = rd0(c, PCI_REG_COMMAND, 2);
-	unsigned rom = bridge ? PCI_REG_ROM_BRIDGE : PCI_REG_ROM;
-
-	if (cmd & PCI_CMD_DECODE)
-		wr(c, PCI_REG_COMMAND, 2, cmd & ~(uint32_t)PCI_CMD_DECODE);
-	for (unsigned i = 0; i < (bridge ? 2u : 6u); i++) {
-		bool skip = false;
-
-		print_bar(c, i, &skip);
-		i += skip;
-	}
-	uint32_t r = rd0(c, rom, 4), rm = size_reg(c, rom, 0xfffff800u) & 0xfffff800u;
-	if (rm) {
-		fprintf(c->v->out, "\tExpansion ROM at %x [%s] ", r & 0xfffff800u,
-			r & 1 ? "enabled" : "disabled");
-		print_size(c->v->out, rm & (~rm + 1));
-		fputc('\n', c->v->out);
-	}
-	if (cmd & PCI_CMD_DECODE)
-		wr(c, PCI_REG_COMMAND, 2, cmd);
-}
-
-static int cap_visit(void *arg, unsigned pos, unsigned id)
-{
-	struct rdc *c = arg;
-	uint32_t fl = rd0(c, pos + 2, 2);
-	FILE *out = c->v->out;
-
-	fprintf(out, "\tCapabilities: [%x] ", pos);
-	if (id == PCI_CAP_ID_MSI)
-		fprintf(out, "MSI: Enable%c Count=%u/%u Maskable%c 64bit%c", fl & 1 ? '+' : '-',
-			1u << ((fl >> 4) & 7), 1u << ((fl >> 1) & 7), fl & 0x100 ? '+' : '-',
-			fl & 0x80 ? '+' : '-');
-	else if (id == PCI_CAP_ID_MSIX)
-		fprintf(out, "MSI-X: Enable%c Count=%u Masked%c", fl & 0x8000 ? '+' : '-',
-			(fl & 0x7ff) + 1, fl & 0x4000 ? '+' : '-');
-	else if (id == PCI_CAP_ID_EXP)
-		fprintf(out, "Express (v%u)", fl & 0xf);
-	else
-		fprintf(out, "capability %#x", id);
-	fputc('\n', out);
-	return 0;
-}
+/* What a vPCI guest sees: decoding off while BARs are sized, registers reading 0 sized
+ * too, no INTx routing, MSI / MSI-X / Express capabilities named. */
+#define VPCI_LSPCI_FLAGS (LSPCI_DECODE_OFF | LSPCI_SIZE_ZERO | LSPCI_INTX_UNROUTED)
 
 /* The PIRQs the server published for this device: pirq/<dddd-bb-dd-f>-<kind>-<n>. */
 static void print_pirqs(struct vg *v, struct pvpci_sbdf a)
@@ -213,66 +119,32 @@ static void print_pirqs(struct vg *v, struct pvpci_sbdf a)
 		fputc('\n', v->out);
 }
 
-static void print_verbose(struct rdc *c, uint8_t htype)
-{
-	bool bridge = (htype & 0x7f) == PCI_HEADER_TYPE_BRIDGE;
-	uint32_t cmd = rd0(c, PCI_REG_COMMAND, 2), pin = rd0(c, PCI_REG_INTR_PIN, 1);
-	FILE *out = c->v->out;
-
-	if (!bridge)
-		fprintf(out, "\tSubsystem: %04x:%04x\n", rd0(c, PCI_REG_SUBSYS_VENDOR, 2),
-			rd0(c, PCI_REG_SUBSYS_ID, 2));
-	fprintf(out, "\tControl: I/O%c Mem%c BusMaster%c DisINTx%c\n", cmd & 1 ? '+' : '-',
-		cmd & 2 ? '+' : '-', cmd & 4 ? '+' : '-', cmd & 0x400 ? '+' : '-');
-	if (pin >= 1 && pin <= 4)
-		fprintf(out, "\tInterrupt: pin %c (INTx is not routed to vPCI guests)\n",
-			'A' + (int)pin - 1);
-	print_bars(c, bridge);
-	(void)pvpci_cap_walk(rd, c, 256, false, cap_visit, c);
-	print_pirqs(c->v, c->a);
-}
-
-/* lspci's rows under the device's line (which is the title lspci -F reads). */
-static void print_dump(struct rdc *c, unsigned size)
-{
-	uint32_t v;
-
-	/* As lspci: 4096 bytes only when the extended space answers. */
-	if (size == PCIE_CFG_SIZE && rd(c, PCI_EXT_CAP_START, 4, &v))
-		size = 256;
-	for (unsigned off = 0; off < size; off += 16) {
-		fprintf(c->v->out, off < 0x100 ? "%02x:" : "%03x:", off);
-		for (unsigned i = 0; i < 16; i += 4) {
-			if (rd(c, off + i, 4, &v))
-				v = ~0u;
-			for (unsigned b = 0; b < 4; b++)
-				fprintf(c->v->out, " %02x", (v >> (8 * b)) & 0xff);
-		}
-		fputc('\n', c->v->out);
-	}
-	fputc('\n', c->v->out);
-}
-
 /* One function: 1 printed, 0 nothing there. */
 static int lspci_one(struct vg *v, struct pvpci_sbdf a, bool verbose, unsigned dump,
 		     uint8_t *htype)
 {
 	struct rdc c = { v, a };
-	uint32_t id = 0, cls;
+	struct lspci_fn f = { rd, wr, &c, v->out, VPCI_LSPCI_FLAGS };
+	uint32_t id = 0, cls, ht;
 
 	if (rd(&c, PCI_REG_VENDOR_ID, 4, &id) || (id & 0xffff) == 0xffff)
 		return 0;
-	cls = rd0(&c, PCI_REG_REVISION, 4);
-	*htype = (uint8_t)rd0(&c, PCI_REG_HEADER_TYPE, 1);
+	if (rd(&c, PCI_REG_REVISION, 4, &cls))
+		cls = 0;
+	if (rd(&c, PCI_REG_HEADER_TYPE, 1, &ht))
+		ht = 0;
+	*htype = (uint8_t)ht;
 	fprintf(v->out, "%02x:%02x.%x %s [%04x]: %04x:%04x", a.bus, a.dev, a.fn,
 		class_name((uint16_t)(cls >> 16)), cls >> 16, id & 0xffff, id >> 16);
 	if (cls & 0xff)
 		fprintf(v->out, " (rev %02x)", cls & 0xff);
 	fputc('\n', v->out);
-	if (verbose)
-		print_verbose(&c, *htype);
+	if (verbose) {
+		lspci_fn_verbose(&f, *htype);
+		print_pirqs(v, a);
+	}
 	if (dump)
-		print_dump(&c, dump);
+		lspci_fn_dump(&f, dump);
 	else if (verbose)
 		fputc('\n', v->out);
 	return 1;

@@ -15,6 +15,7 @@
 
 #include "cmds.h"
 #include "guest.h"
+#include "lspci_fn.h"
 #include "pvpci/platform.h"
 
 struct class_name {
@@ -99,134 +100,16 @@ static uint32_t rd0(struct rd_ctx *c, unsigned off, unsigned size)
 	return rd(c, off, size, &v) ? 0 : v;
 }
 
-static void print_size(FILE *out, uint64_t sz)
+static int wr(void *opaque, unsigned off, unsigned size, uint32_t val)
 {
-	static const char units[] = "KMGT";
-	int u = -1;
+	struct rd_ctx *c = opaque;
 
-	while (sz >= 1024 && sz % 1024 == 0 && u < 3) {
-		sz /= 1024;
-		u++;
-	}
-	if (u < 0)
-		fprintf(out, "[size=%llu]", (unsigned long long)sz);
-	else
-		fprintf(out, "[size=%llu%c]", (unsigned long long)sz, units[u]);
+	return pvpci_pvfront_conf_write(c->g->f, c->a, off, size, val);
 }
 
-/* Size a BAR register the way a guest kernel does: write all ones, read, restore. */
-static uint32_t size_reg(struct rd_ctx *c, unsigned off, uint32_t ones)
-{
-	uint32_t orig = 0, mask = 0;
-
-	if (rd(c, off, 4, &orig) || pvpci_pvfront_conf_write(c->g->f, c->a, off, 4, ones) ||
-	    rd(c, off, 4, &mask))
-		mask = 0;
-	if (pvpci_pvfront_conf_write(c->g->f, c->a, off, 4, orig))
-		mask = 0;
-	return mask;
-}
-
-static void print_bars(FILE *out, struct rd_ctx *c, unsigned nbars, unsigned rom_reg)
-{
-	for (unsigned i = 0; i < nbars; i++) {
-		unsigned off = PCI_REG_BAR0 + 4 * i;
-		uint32_t v = rd0(c, off, 4), m;
-		uint64_t addr, mask;
-		bool io = v & 1, is64 = !io && ((v >> 1) & 3) == 2;
-
-		if (!v) /* unimplemented (or unassigned: nothing to show either) */
-			continue;
-		m = size_reg(c, off, 0xffffffffu);
-		addr = v & (io ? ~3u : ~0xfu);
-		mask = m & (io ? ~3u : ~0xfu);
-		if (is64 && i + 1 < nbars) {
-			addr |= (uint64_t)rd0(c, off + 4, 4) << 32;
-			mask |= (uint64_t)size_reg(c, off + 4, 0xffffffffu) << 32;
-		}
-		if (!mask)
-			continue;
-		if (io)
-			fprintf(out, "\tRegion %u: I/O ports at %llx ", i, (unsigned long long)addr);
-		else
-			fprintf(out, "\tRegion %u: Memory at %llx (%s, %sprefetchable) ", i,
-				(unsigned long long)addr, is64 ? "64-bit" : "32-bit",
-				v & 8 ? "" : "non-");
-		print_size(out, mask & (~mask + 1)); /* the lowest writable bit */
-		fputc('\n', out);
-		i += is64;
-	}
-	uint32_t r = rd0(c, rom_reg, 4), rm = r ? size_reg(c, rom_reg, 0xfffff800u) : 0;
-	if (rm & 0xfffff800u) {
-		fprintf(out, "\tExpansion ROM at %x [%s] ", r & 0xfffff800u,
-			r & 1 ? "enabled" : "disabled");
-		print_size(out, rm & 0xfffff800u & (~(rm & 0xfffff800u) + 1));
-		fputc('\n', out);
-	}
-}
-
-static const char *const std_caps[] = {
-	[0x01] = "Power Management", [0x02] = "AGP", [0x03] = "Vital Product Data",
-	[0x04] = "Slot ID", [0x05] = "MSI", [0x07] = "PCI-X", [0x08] = "HyperTransport",
-	[0x09] = "Vendor Specific Information", [0x0a] = "Debug port",
-	[0x0d] = "Subsystem", [0x10] = "Express", [0x11] = "MSI-X", [0x12] = "SATA HBA",
-	[0x13] = "PCI Advanced Features",
-};
-static const char *const ext_caps[] = {
-	[0x01] = "Advanced Error Reporting", [0x02] = "Virtual Channel",
-	[0x03] = "Device Serial Number", [0x04] = "Power Budgeting",
-	[0x0b] = "Vendor Specific Information", [0x0d] = "Access Control Services",
-	[0x0e] = "Alternative Routing-ID Interpretation", [0x10] = "Single Root I/O Virtualization",
-	[0x15] = "Physical Resizable BAR", [0x18] = "Latency Tolerance Reporting",
-	[0x19] = "Secondary PCI Express", [0x1e] = "L1 PM Substates",
-};
-
-struct cap_visit {
-	FILE *out;
-	struct rd_ctx *c;
-	bool ext;
-};
-
-static void cap_detail(FILE *out, struct rd_ctx *c, unsigned pos, unsigned id)
-{
-	uint32_t fl = rd0(c, pos + 2, 2);
-
-	if (id == PCI_CAP_ID_MSI)
-		fprintf(out, ": Enable%c Count=%u/%u Maskable%c 64bit%c", fl & 1 ? '+' : '-',
-			1u << ((fl >> 4) & 7), 1u << ((fl >> 1) & 7), fl & 0x100 ? '+' : '-',
-			fl & 0x80 ? '+' : '-');
-	else if (id == PCI_CAP_ID_MSIX)
-		fprintf(out, ": Enable%c Count=%u Masked%c", fl & 0x8000 ? '+' : '-',
-			(fl & 0x7ff) + 1, fl & 0x4000 ? '+' : '-');
-}
-
-static int cap_visit(void *arg, unsigned pos, unsigned id)
-{
-	struct cap_visit *v = arg;
-	const char *const *names = v->ext ? ext_caps : std_caps;
-	size_t n = v->ext ? PVPCI_ARRAY_SIZE(ext_caps) : PVPCI_ARRAY_SIZE(std_caps);
-	const char *name = id < n && names[id] ? names[id] : NULL;
-
-	fprintf(v->out, "\tCapabilities: [%x] ", pos);
-	if (name)
-		fputs(name, v->out);
-	else
-		fprintf(v->out, "%s capability %#x", v->ext ? "Extended" : "Unknown", id);
-	if (!v->ext)
-		cap_detail(v->out, v->c, pos, id);
-	fputc('\n', v->out);
-	return 0;
-}
-
-/* As a guest kernel finds it: PCI Express devices may have 4096 bytes, if 0x100 reads. */
-static unsigned cfg_size(struct rd_ctx *c)
-{
-	uint32_t v;
-
-	if (!pvpci_cap_find(rd, c, 256, false, PCI_CAP_ID_EXP))
-		return 256;
-	return rd(c, 0x100, 4, &v) == 0 ? 4096 : 256;
-}
+/* The PV view: ROM / BARs reading 0 left alone, the pin's routed line, named (and
+ * extended) capabilities; 4096 bytes for PCI Express functions whose 0x100 reads. */
+#define PV_LSPCI_FLAGS (LSPCI_CAP_NAMES | LSPCI_EXT_IF_EXP)
 
 static void print_pirqs(FILE *out, struct guest *g, struct pvpci_sbdf a)
 {
@@ -252,48 +135,19 @@ static void print_pirqs(FILE *out, struct guest *g, struct pvpci_sbdf a)
 static void print_verbose(struct guest *g, FILE *out, const struct pvpci_pvfront_dev *d)
 {
 	struct rd_ctx c = { g, d->addr };
-	uint32_t cmd = rd0(&c, PCI_REG_COMMAND, 2), pin = rd0(&c, PCI_REG_INTR_PIN, 1);
-	bool bridge = d->header_type == PCI_HEADER_TYPE_BRIDGE;
-	unsigned size = cfg_size(&c);
-	struct cap_visit v = { out, &c, false };
+	struct lspci_fn f = { rd, wr, &c, out, PV_LSPCI_FLAGS };
 
-	if (!bridge)
-		fprintf(out, "\tSubsystem: %04x:%04x\n", rd0(&c, PCI_REG_SUBSYS_VENDOR, 2),
-			rd0(&c, PCI_REG_SUBSYS_ID, 2));
-	fprintf(out, "\tControl: I/O%c Mem%c BusMaster%c DisINTx%c\n", cmd & 1 ? '+' : '-',
-		cmd & 2 ? '+' : '-', cmd & 4 ? '+' : '-', cmd & 0x400 ? '+' : '-');
-	if (pin >= 1 && pin <= 4)
-		fprintf(out, "\tInterrupt: pin %c routed to IRQ %u\n", 'A' + (int)pin - 1,
-			rd0(&c, PCI_REG_INTR_LINE, 1));
-	print_bars(out, &c, bridge ? 2 : 6, bridge ? PCI_REG_ROM_BRIDGE : PCI_REG_ROM);
-	(void)pvpci_cap_walk(rd, &c, size, false, cap_visit, &v);
-	if (size == 4096) {
-		v.ext = true;
-		(void)pvpci_cap_walk(rd, &c, size, true, cap_visit, &v);
-	}
+	lspci_fn_verbose(&f, d->header_type);
 	print_pirqs(out, g, d->addr);
 }
 
-/* lspci -x / -xxx / -xxxx rows: what a failed read could not give reads as ff. */
 static void print_dump(struct guest *g, FILE *out, const struct pvpci_pvfront_dev *d,
 		       unsigned want)
 {
 	struct rd_ctx c = { g, d->addr };
-	unsigned size = want > 256 ? cfg_size(&c) : want;
+	struct lspci_fn f = { rd, wr, &c, out, PV_LSPCI_FLAGS };
 
-	for (unsigned off = 0; off < size; off += 16) {
-		fprintf(out, off < 0x100 ? "%02x:" : "%03x:", off);
-		for (unsigned i = 0; i < 16; i += 4) {
-			uint32_t v = 0xffffffffu;
-
-			if (rd(&c, off + i, 4, &v))
-				v = 0xffffffffu;
-			for (unsigned b = 0; b < 4; b++)
-				fprintf(out, " %02x", (v >> (8 * b)) & 0xff);
-		}
-		fputc('\n', out);
-	}
-	fputc('\n', out);
+	lspci_fn_dump(&f, want);
 }
 
 static int cmd_lspci(struct guest *g, FILE *out, FILE *err, int argc, char **argv)
