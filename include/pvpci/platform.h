@@ -21,6 +21,7 @@
 #ifndef PVPCI_PLATFORM_H
 #define PVPCI_PLATFORM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,14 @@ int pvpci_xs_printf(struct xs_handle *xs, const char *path, const char *fmt, ...
 	PVPCI_PRINTF(3, 4);
 /* 0 if removed or absent. */
 int pvpci_xs_rm(struct xs_handle *xs, const char *path);
+/* Inside a transaction t (an xs_transaction_t; 0 = XBT_NULL, none): the read and the
+ * removal as above; a formatted write (at most 255 characters, else -E2BIG) written even
+ * when unchanged. */
+int pvpci_xs_read_t(struct xs_handle *xs, uint32_t t, const char *path, char *buf,
+		    size_t cap) PVPCI_WUR;
+int pvpci_xs_vprintf_t(struct xs_handle *xs, uint32_t t, const char *path, const char *fmt,
+		       va_list ap) PVPCI_PRINTF(4, 0);
+int pvpci_xs_rm_t(struct xs_handle *xs, uint32_t t, const char *path);
 
 /* --------------------------------------------------------------------------------------
  * Shared pages (grants). A domain shares a 4 KiB page with one remote domain and gets a

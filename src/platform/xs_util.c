@@ -28,13 +28,14 @@ int pvpci_xs_path(char *buf, size_t cap, const char *fmt, ...)
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
-int pvpci_xs_read(struct xs_handle *xs, const char *path, char *buf, size_t cap)
+int pvpci_xs_read_t(struct xs_handle *xs, uint32_t t, const char *path, char *buf,
+		    size_t cap)
 {
 	unsigned len = 0;
 	char *v;
 
 	errno = 0;
-	v = xs_read(xs, XBT_NULL, path, &len);
+	v = xs_read(xs, t, path, &len);
 	if (!v)
 		return errno ? -errno : -EIO;
 	if (len >= cap || strlen(v) != len) {
@@ -44,6 +45,11 @@ int pvpci_xs_read(struct xs_handle *xs, const char *path, char *buf, size_t cap)
 	memcpy(buf, v, len + 1);
 	free(v);
 	return 0;
+}
+
+int pvpci_xs_read(struct xs_handle *xs, const char *path, char *buf, size_t cap)
+{
+	return pvpci_xs_read_t(xs, XBT_NULL, path, buf, cap);
 }
 
 int pvpci_xs_parse_dec(const char *s, uint64_t max, uint64_t *out)
@@ -104,10 +110,29 @@ int pvpci_xs_printf(struct xs_handle *xs, const char *path, const char *fmt, ...
 	return pvpci_xs_write_changed(xs, path, val);
 }
 
-int pvpci_xs_rm(struct xs_handle *xs, const char *path)
+int pvpci_xs_vprintf_t(struct xs_handle *xs, uint32_t t, const char *path, const char *fmt,
+		       va_list ap)
 {
+	char val[XS_FMT_MAX];
+	int n = vsnprintf(val, sizeof(val), fmt, ap);
+
+	if (n < 0 || (size_t)n >= sizeof(val))
+		return -E2BIG;
 	errno = 0;
-	if (!xs_rm(xs, XBT_NULL, path) && errno != ENOENT)
+	if (!xs_write(xs, t, path, val, (unsigned)n))
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+int pvpci_xs_rm_t(struct xs_handle *xs, uint32_t t, const char *path)
+{
+	errno = 0;
+	if (!xs_rm(xs, t, path) && errno != ENOENT)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int pvpci_xs_rm(struct xs_handle *xs, const char *path)
+{
+	return pvpci_xs_rm_t(xs, XBT_NULL, path);
 }

@@ -58,7 +58,7 @@ extern const unsigned ts_ndev_keys;
 int ts_fail(struct pvpci_ts_err *err, int rc, const char *fmt, ...) PVPCI_PRINTF(3, 4);
 
 /* Read a node into buf (NUL-terminated): 0, -ENOENT when absent, -EFBIG when longer than
- * len - 1, -EINVAL when it holds a NUL byte, other negative errnos from the store. */
+ * len - 1 or holding a NUL byte, other negative errnos from the store. */
 int ts_read(struct xs_handle *xs, xs_transaction_t t, const char *path, char *buf,
 	    size_t len);
 /* A decimal (or 0x hex) number at most max: -EINVAL otherwise. */

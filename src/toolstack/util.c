@@ -67,24 +67,9 @@ static int xs_errno(void)
 int ts_read(struct xs_handle *xs, xs_transaction_t t, const char *path, char *buf,
 	    size_t len)
 {
-	unsigned n = 0;
-	char *v;
-	int rc = 0;
+	int rc = pvpci_xs_read_t(xs, t, path, buf, len);
 
-	errno = 0;
-	v = xs_read(xs, t, path, &n);
-	if (!v)
-		return xs_errno();
-	if (n >= len)
-		rc = -EFBIG;
-	else if (memchr(v, '\0', n))
-		rc = -EINVAL;
-	else {
-		memcpy(buf, v, n);
-		buf[n] = '\0';
-	}
-	free(v);
-	return rc;
+	return rc == -E2BIG ? -EFBIG : rc;
 }
 
 int ts_read_uint(struct xs_handle *xs, xs_transaction_t t, const char *path, unsigned max,
@@ -125,27 +110,18 @@ bool ts_exists(struct xs_handle *xs, xs_transaction_t t, const char *path)
 int ts_write(struct xs_handle *xs, xs_transaction_t t, const char *path, const char *fmt,
 	     ...)
 {
-	char val[TS_VAL_MAX];
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(val, sizeof(val), fmt, ap);
+	rc = pvpci_xs_vprintf_t(xs, t, path, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(val))
-		return -EOVERFLOW;
-	errno = 0;
-	if (!xs_write(xs, t, path, val, (unsigned)n))
-		return xs_errno();
-	return 0;
+	return rc == -E2BIG ? -EOVERFLOW : rc;
 }
 
 int ts_rm(struct xs_handle *xs, xs_transaction_t t, const char *path)
 {
-	errno = 0;
-	if (!xs_rm(xs, t, path) && errno != ENOENT)
-		return xs_errno();
-	return 0;
+	return pvpci_xs_rm_t(xs, t, path);
 }
 
 int ts_rm_if_empty(struct xs_handle *xs, xs_transaction_t t, const char *path)

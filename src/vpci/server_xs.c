@@ -12,29 +12,9 @@
 
 #include "server_int.h"
 
-static int xs_err(void)
-{
-	return errno ? -errno : -EIO;
-}
-
 int vs_read(struct xs_handle *xs, xs_transaction_t t, const char *path, char *buf, size_t cap)
 {
-	unsigned n = 0;
-	char *v;
-	int rc = 0;
-
-	errno = 0;
-	v = xs_read(xs, t, path, &n);
-	if (!v)
-		return xs_err();
-	if (n >= cap || memchr(v, '\0', n))
-		rc = -E2BIG;
-	else {
-		memcpy(buf, v, n);
-		buf[n] = '\0';
-	}
-	free(v);
-	return rc;
+	return pvpci_xs_read_t(xs, t, path, buf, cap);
 }
 
 int vs_read_uint(struct xs_handle *xs, xs_transaction_t t, const char *path, uint64_t max,
@@ -48,14 +28,7 @@ int vs_read_uint(struct xs_handle *xs, xs_transaction_t t, const char *path, uin
 		return -EINVAL;
 	if (rc)
 		return rc;
-	if (!buf[0] || strlen(buf) > 10)
-		return -EINVAL;
-	for (const char *p = buf; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (v > max)
+	if (strlen(buf) > 10 || pvpci_xs_parse_dec(buf, max, &v))
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -70,25 +43,18 @@ int vs_read_state(struct xs_handle *xs, xs_transaction_t t, const char *path)
 
 int vs_write(struct xs_handle *xs, xs_transaction_t t, const char *path, const char *fmt, ...)
 {
-	char val[VS_VAL_MAX];
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(val, sizeof(val), fmt, ap);
+	rc = pvpci_xs_vprintf_t(xs, t, path, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(val))
-		return -EOVERFLOW;
-	errno = 0;
-	return xs_write(xs, t, path, val, (unsigned)n) ? 0 : xs_err();
+	return rc == -E2BIG ? -EOVERFLOW : rc;
 }
 
 int vs_rm(struct xs_handle *xs, xs_transaction_t t, const char *path)
 {
-	errno = 0;
-	if (!xs_rm(xs, t, path) && errno != ENOENT)
-		return xs_err();
-	return 0;
+	return pvpci_xs_rm_t(xs, t, path);
 }
 
 void vs_key(char *buf, size_t cap, const char *dir, const char *key, unsigned n)
