@@ -1,150 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The local platform test harness (see harness.h): host and domain processes, pipes and
- * bounded waits.
+ * The local platform test harness (see harness.h): domain handles and the fixture of a
+ * host with two guest domains.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include "harness.h"
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
-
-int th_send(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == (ssize_t)sizeof(v) ? 0 : -1;
-}
-
-int th_recv(int fd, uint32_t *v, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pfd, 1, timeout_ms) != 1)
-		return -1;
-	return read(fd, v, sizeof(*v)) == (ssize_t)sizeof(*v) ? 0 : -1;
-}
-
-pid_t th_spawn(int (*fn)(void *arg), void *arg)
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(fn(arg));
-	return pid;
-}
-
-int th_join(pid_t pid, int timeout_ms)
-{
-	int status;
-
-	for (int waited = 0;; waited += 2) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		if (r < 0)
-			return -1;
-		if (waited >= timeout_ms) {
-			fprintf(stderr, "child %d timed out: killed\n", (int)pid);
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		sleep_ms(2);
-	}
-}
-
-struct host_args {
-	struct pvpci_host_config cfg;
-	int ready_fd, stop_fd, stop_wr;
-};
-
-static int host_main(void *arg)
-{
-	struct host_args *a = arg;
-	struct pvpci_host *h;
-	struct pvpci_log lg;
-
-	close(a->stop_wr); /* so that the parent closing its end stops us */
-	pvpci_log_init(&lg, NULL, NULL);
-	lg.max_level = PVPCI_LOG_WARNING;
-	a->cfg.log = &lg;
-	int r = pvpci_host_create(&a->cfg, &h);
-	th_send(a->ready_fd, r < 0 ? (uint32_t)-r : 0);
-	if (r < 0)
-		return 2;
-	r = pvpci_host_run(h, a->stop_fd);
-	pvpci_host_destroy(h);
-	return r < 0 ? 3 : 0;
-}
-
-int th_host_start(struct th_host *h, const struct pvpci_host_config *cfg)
-{
-	struct host_args a;
-	int ready[2], stop[2];
-	uint32_t err;
-
-	memset(&a, 0, sizeof(a));
-	if (cfg)
-		a.cfg = *cfg;
-	snprintf(h->dir, sizeof(h->dir), "/tmp/pvpci-plat-XXXXXX");
-	if (!mkdtemp(h->dir) || pipe2(ready, O_CLOEXEC) < 0 || pipe2(stop, O_CLOEXEC) < 0)
-		return -1;
-	a.cfg.run_dir = h->dir;
-	a.ready_fd = ready[1];
-	a.stop_fd = stop[0];
-	a.stop_wr = stop[1];
-	h->pid = th_spawn(host_main, &a);
-	close(ready[1]);
-	close(stop[0]);
-	h->stop_fd = stop[1];
-	int r = th_recv(ready[0], &err, 5000);
-	close(ready[0]);
-	if (r < 0 || err) {
-		fprintf(stderr, "host did not start: %s\n", r < 0 ? "timeout" : strerror((int)err));
-		th_host_stop(h);
-		return -1;
-	}
-	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path) < 0 ? 0 : 0;
-}
-
-int th_host_stop(struct th_host *h)
-{
-	int r = -1;
-
-	if (h->stop_fd >= 0)
-		close(h->stop_fd);
-	h->stop_fd = -1;
-	if (h->pid > 0)
-		r = th_join(h->pid, 5000);
-	h->pid = 0;
-	if (h->dir[0])
-		nftw(h->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return r;
-}
-
-struct pvpci_platform *th_open(const struct th_host *h, unsigned domid, bool store)
+struct pvpci_platform *th_open(const struct tc_host *h, unsigned domid, bool store)
 {
 	return th_open_spin(h, domid, store, 0);
 }
 
-struct pvpci_platform *th_open_spin(const struct th_host *h, unsigned domid, bool store,
+struct pvpci_platform *th_open_spin(const struct tc_host *h, unsigned domid, bool store,
 				    uint64_t spin_ns)
 {
 	struct pvpci_platform_config cfg = { .run_dir = h->dir, .domid = domid,
@@ -155,4 +24,30 @@ struct pvpci_platform *th_open_spin(const struct th_host *h, unsigned domid, boo
 	if (r < 0)
 		fprintf(stderr, "open d%u on %s: %s\n", domid, h->dir, strerror(-r));
 	return p;
+}
+
+int th_fx_start(void **state, const struct pvpci_host_config *cfg, bool store,
+		unsigned nguests)
+{
+	struct th_fx *f = calloc(1, sizeof(*f));
+
+	if (!f || tc_host_start(&f->h, cfg) < 0)
+		return -1;
+	f->d0 = th_open(&f->h, 0, store);
+	if (!f->d0 || pvpci_domain_create(f->d0, "g1", &f->g1) < 0 ||
+	    (nguests > 1 && pvpci_domain_create(f->d0, "g2", &f->g2) < 0))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+int th_fx_teardown(void **state)
+{
+	struct th_fx *f = *state;
+	int r;
+
+	pvpci_platform_close(f->d0);
+	r = tc_host_stop(&f->h);
+	free(f);
+	return r == 0 ? 0 : -1;
 }

@@ -22,39 +22,15 @@
 
 #include "harness.h"
 
-struct fx {
-	struct th_host h;
-	struct pvpci_platform *d0;
-	unsigned g1, g2;
-};
-
 static int fx_start(void **state, unsigned max_handles)
 {
-	struct fx *f = calloc(1, sizeof(*f));
 	struct pvpci_host_config cfg = { .max_handles = max_handles };
 
-	if (!f || th_host_start(&f->h, &cfg) < 0)
-		return -1;
-	f->d0 = th_open(&f->h, 0, true);
-	if (!f->d0 || pvpci_domain_create(f->d0, "g1", &f->g1) < 0 ||
-	    pvpci_domain_create(f->d0, "g2", &f->g2) < 0)
-		return -1;
-	*state = f;
-	return 0;
+	return th_fx_start(state, &cfg, true, 2);
 }
 
 static int setup(void **state) { return fx_start(state, 0); }
 static int setup_small(void **state) { return fx_start(state, 3); }
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pvpci_platform_close(f->d0);
-	int r = th_host_stop(&f->h);
-	free(f);
-	return r == 0 ? 0 : -1;
-}
 
 static char *xs_get(struct pvpci_platform *p, const char *fmt, unsigned id)
 {
@@ -67,7 +43,7 @@ static char *xs_get(struct pvpci_platform *p, const char *fmt, unsigned id)
 
 static void test_create_list_lookup_destroy(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_domain_info list[8];
 	size_t n;
 	unsigned id;
@@ -101,7 +77,7 @@ static void test_create_list_lookup_destroy(void **state)
 
 static void test_create_writes_nodes_as_xl(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct xs_handle *xs = pvpci_platform_xs(f->d0);
 	unsigned n;
 	char *v;
@@ -141,7 +117,7 @@ static void test_create_writes_nodes_as_xl(void **state)
 }
 
 struct guest_args {
-	const struct th_host *h;
+	const struct tc_host *h;
 	unsigned domid, other;
 	int in, out;
 };
@@ -154,33 +130,33 @@ static int guest_store(void *arg)
 	char path[128];
 	unsigned len;
 
-	CHECK(p);
+	TC_CHECK(p);
 	struct xs_handle *xs = pvpci_platform_xs(p);
-	CHECK(xs);
+	TC_CHECK(xs);
 	snprintf(path, sizeof(path), "/local/domain/%u/name", a->domid);
 	char *v = xs_read(xs, XBT_NULL, path, &len);
-	CHECK(v && !strcmp(v, "g1"));
+	TC_CHECK(v && !strcmp(v, "g1"));
 	free(v);
-	CHECK(!xs_write(xs, XBT_NULL, path, "evil", 4)); /* dom0's node, read-only */
-	CHECK_EQ(errno, EACCES);
+	TC_CHECK(!xs_write(xs, XBT_NULL, path, "evil", 4)); /* dom0's node, read-only */
+	TC_CHECK_EQ(errno, EACCES);
 	snprintf(path, sizeof(path), "/local/domain/%u/data/x", a->domid);
-	CHECK(xs_write(xs, XBT_NULL, path, "mine", 4));
+	TC_CHECK(xs_write(xs, XBT_NULL, path, "mine", 4));
 	snprintf(path, sizeof(path), "/local/domain/%u/name", a->other);
-	CHECK(!xs_read(xs, XBT_NULL, path, &len));
-	CHECK_EQ(errno, EACCES);
+	TC_CHECK(!xs_read(xs, XBT_NULL, path, &len));
+	TC_CHECK_EQ(errno, EACCES);
 	snprintf(path, sizeof(path), "/local/domain/%u/data/x", a->other);
-	CHECK(!xs_write(xs, XBT_NULL, path, "evil", 4));
-	CHECK_EQ(errno, EACCES);
+	TC_CHECK(!xs_write(xs, XBT_NULL, path, "evil", 4));
+	TC_CHECK_EQ(errno, EACCES);
 	pvpci_platform_close(p);
 	return 0;
 }
 
 static void test_guest_reaches_only_its_nodes(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct guest_args g = { &f->h, f->g1, f->g2, -1, -1 };
 
-	assert_int_equal(th_join(th_spawn(guest_store, &g), 10000), 0);
+	assert_int_equal(tc_join(tc_spawn(guest_store, &g), 10000), 0);
 	char *v = xs_get(f->d0, "/local/domain/%u/data/x", f->g1);
 	assert_string_equal(v, "mine");
 	free(v);
@@ -197,18 +173,18 @@ static int guest_holder(void *arg)
 	uint32_t gref, port, pirq;
 	void *addr;
 
-	CHECK(p);
-	CHECK(th_recv(a->in, &gref, 5000) == 0);
-	CHECK(th_recv(a->in, &port, 5000) == 0);
-	CHECK(th_recv(a->in, &pirq, 5000) == 0);
-	CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), 0);
-	CHECK(pvpci_evtchn_bind_interdomain(p, 0, port) > 0);
-	CHECK(pvpci_pirq_bind(p, pirq) > 0);
-	CHECK(xs_watch(pvpci_platform_xs(p), "/local/domain/1", "tok"));
-	CHECK(th_send(a->out, 1) == 0);
+	TC_CHECK(p);
+	TC_CHECK(tc_recv(a->in, &gref, 5000) == 0);
+	TC_CHECK(tc_recv(a->in, &port, 5000) == 0);
+	TC_CHECK(tc_recv(a->in, &pirq, 5000) == 0);
+	TC_CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), 0);
+	TC_CHECK(pvpci_evtchn_bind_interdomain(p, 0, port) > 0);
+	TC_CHECK(pvpci_pirq_bind(p, pirq) > 0);
+	TC_CHECK(xs_watch(pvpci_platform_xs(p), "/local/domain/1", "tok"));
+	TC_CHECK(tc_send(a->out, 1) == 0);
 	int r = pvpci_evtchn_wait(p, 8000);
-	CHECK_EQ(r, -ESHUTDOWN);
-	CHECK_EQ(pvpci_evtchn_alloc_unbound(p, 0), -ESHUTDOWN);
+	TC_CHECK_EQ(r, -ESHUTDOWN);
+	TC_CHECK_EQ(pvpci_evtchn_alloc_unbound(p, 0), -ESHUTDOWN);
 	pvpci_platform_close(p);
 	return 0;
 }
@@ -232,7 +208,7 @@ static bool watch_fired(struct xs_handle *xs, const char *path, int timeout_ms)
 
 static void test_destroy_releases_everything(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct xs_handle *xs = pvpci_platform_xs(f->d0);
 	struct pvpci_evtchn_status st;
 	int to[2], from[2];
@@ -252,18 +228,18 @@ static void test_destroy_releases_everything(void **state)
 	assert_int_equal(pvpci_priv_iomem_permission(f->d0, f->g1, 0xfe000, 4, true), 0);
 	assert_int_equal(pvpci_priv_assign_device(f->d0, f->g1, 0x0300), 0);
 	struct guest_args g = { &f->h, f->g1, 0, to[0], from[1] };
-	pid_t pid = th_spawn(guest_holder, &g);
-	th_send(to[1], gref);
-	th_send(to[1], (uint32_t)port);
-	th_send(to[1], (uint32_t)pirq);
-	assert_int_equal(th_recv(from[0], &ready, 5000), 0);
+	pid_t pid = tc_spawn(guest_holder, &g);
+	tc_send(to[1], gref);
+	tc_send(to[1], (uint32_t)port);
+	tc_send(to[1], (uint32_t)pirq);
+	assert_int_equal(tc_recv(from[0], &ready, 5000), 0);
 	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), -EBUSY);
 	assert_int_equal(pvpci_evtchn_status(f->d0, PVPCI_DOMID_SELF, (unsigned)port, &st), 0);
 	assert_int_equal(st.state, PVPCI_EVTCHN_INTERDOMAIN);
 
 	assert_int_equal(pvpci_domain_destroy(f->d0, f->g1), 0);
 
-	assert_int_equal(th_join(pid, 10000), 0); /* the guest saw its domain go */
+	assert_int_equal(tc_join(pid, 10000), 0); /* the guest saw its domain go */
 	assert_true(watch_fired(xs, "@releaseDomain", 2000));
 	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), 0); /* its mapping is gone */
 	assert_int_equal(pvpci_evtchn_status(f->d0, PVPCI_DOMID_SELF, (unsigned)port, &st), 0);
@@ -289,7 +265,7 @@ static void test_destroy_releases_everything(void **state)
 
 static void test_guest_gets_no_privileged_call(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
 	struct pvpci_domain_info list[4];
 	size_t n;
@@ -311,7 +287,7 @@ static void test_guest_gets_no_privileged_call(void **state)
 
 static void test_privileged_calls_recorded_exactly(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	const uint64_t hi = 0xfffffff00000ull; /* a frame above 4 GiB * 4 KiB: 64-bit */
 	bool all, any;
 
@@ -358,7 +334,7 @@ static void test_privileged_calls_recorded_exactly(void **state)
 
 static void test_handle_limit_per_domain(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *a = th_open(&f->h, f->g1, false);
 	struct pvpci_platform *b = th_open(&f->h, f->g1, false);
 	struct pvpci_platform *c = th_open(&f->h, f->g1, false);
@@ -386,7 +362,7 @@ static void test_handle_limit_per_domain(void **state)
 
 static void test_open_errors(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform_config cfg = { .run_dir = f->h.dir, .domid = 42, .no_store = true };
 	struct pvpci_platform *p;
 
@@ -406,7 +382,7 @@ static void test_open_errors(void **state)
 
 static void test_second_host_refused(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_host_config cfg = { .run_dir = f->h.dir };
 	struct pvpci_host *h2;
 
@@ -422,18 +398,18 @@ static void test_second_host_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_list_lookup_destroy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_writes_nodes_as_xl, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_guest_reaches_only_its_nodes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_releases_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_list_lookup_destroy, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_create_writes_nodes_as_xl, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_guest_reaches_only_its_nodes, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_releases_everything, setup, th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_gets_no_privileged_call, setup,
-						teardown),
+						th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_privileged_calls_recorded_exactly, setup,
-						teardown),
+						th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_handle_limit_per_domain, setup_small,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_host_refused, setup, teardown),
+						th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_second_host_refused, setup, th_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

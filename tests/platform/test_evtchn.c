@@ -18,44 +18,20 @@
 
 #include "harness.h"
 
-struct fx {
-	struct th_host h;
-	struct pvpci_platform *d0;
-	unsigned g1, g2;
-};
-
 static int fx_start(void **state, unsigned max_ports)
 {
-	struct fx *f = calloc(1, sizeof(*f));
 	struct pvpci_host_config cfg = { .max_ports = max_ports };
 
-	if (!f || th_host_start(&f->h, &cfg) < 0)
-		return -1;
-	f->d0 = th_open(&f->h, 0, false);
-	if (!f->d0 || pvpci_domain_create(f->d0, "g1", &f->g1) < 0 ||
-	    pvpci_domain_create(f->d0, "g2", &f->g2) < 0)
-		return -1;
-	*state = f;
-	return 0;
+	return th_fx_start(state, &cfg, false, 2);
 }
 
 static int setup(void **state) { return fx_start(state, 0); }
 static int setup_small(void **state) { return fx_start(state, 16); }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pvpci_platform_close(f->d0);
-	int r = th_host_stop(&f->h);
-	free(f);
-	return r == 0 ? 0 : -1;
-}
-
 /* ---- across processes ------------------------------------------------------------ */
 
 struct pp_args {
-	const struct th_host *h;
+	const struct tc_host *h;
 	unsigned domid;
 	int in, out;
 	unsigned rounds;
@@ -67,19 +43,19 @@ static int pp_guest(void *arg)
 	struct pp_args *a = arg;
 	struct pvpci_platform *p = th_open(a->h, a->domid, false);
 
-	CHECK(p);
+	TC_CHECK(p);
 	int port = pvpci_evtchn_alloc_unbound(p, 0);
-	CHECK(port > 0);
-	CHECK(th_send(a->out, (uint32_t)port) == 0);
+	TC_CHECK(port > 0);
+	TC_CHECK(tc_send(a->out, (uint32_t)port) == 0);
 	for (unsigned i = 0; i < a->rounds; i++) {
-		CHECK_EQ(pvpci_evtchn_wait(p, 5000), port);
-		CHECK_EQ(pvpci_evtchn_eoi(p, (unsigned)port, false), 0);
-		CHECK_EQ(pvpci_evtchn_notify(p, (unsigned)port), 0);
+		TC_CHECK_EQ(pvpci_evtchn_wait(p, 5000), port);
+		TC_CHECK_EQ(pvpci_evtchn_eoi(p, (unsigned)port, false), 0);
+		TC_CHECK_EQ(pvpci_evtchn_notify(p, (unsigned)port), 0);
 	}
 	struct pvpci_evtchn_stats st;
 	pvpci_evtchn_get_stats(p, &st);
-	CHECK_EQ(st.delivered, a->rounds);
-	CHECK_EQ(st.bogus, 0);
+	TC_CHECK_EQ(st.delivered, a->rounds);
+	TC_CHECK_EQ(st.bogus, 0);
 	pvpci_platform_close(p);
 	return 0;
 }
@@ -92,18 +68,18 @@ static int pp_backend(void *arg)
 	struct pvpci_evtchn_status st;
 	uint32_t rport;
 
-	CHECK(p);
-	CHECK(th_recv(a->in, &rport, 5000) == 0);
+	TC_CHECK(p);
+	TC_CHECK(tc_recv(a->in, &rport, 5000) == 0);
 	int port = pvpci_evtchn_bind_interdomain(p, a->domid, rport);
-	CHECK(port > 0);
-	CHECK_EQ(pvpci_evtchn_status(p, PVPCI_DOMID_SELF, (unsigned)port, &st), 0);
-	CHECK_EQ(st.state, PVPCI_EVTCHN_INTERDOMAIN);
-	CHECK_EQ(st.remote_domid, a->domid);
-	CHECK_EQ(st.remote_port, rport);
+	TC_CHECK(port > 0);
+	TC_CHECK_EQ(pvpci_evtchn_status(p, PVPCI_DOMID_SELF, (unsigned)port, &st), 0);
+	TC_CHECK_EQ(st.state, PVPCI_EVTCHN_INTERDOMAIN);
+	TC_CHECK_EQ(st.remote_domid, a->domid);
+	TC_CHECK_EQ(st.remote_port, rport);
 	for (unsigned i = 0; i < a->rounds; i++) {
-		CHECK_EQ(pvpci_evtchn_notify(p, (unsigned)port), 0);
-		CHECK_EQ(pvpci_evtchn_wait(p, 5000), port);
-		CHECK_EQ(pvpci_evtchn_eoi(p, (unsigned)port, false), 0);
+		TC_CHECK_EQ(pvpci_evtchn_notify(p, (unsigned)port), 0);
+		TC_CHECK_EQ(pvpci_evtchn_wait(p, 5000), port);
+		TC_CHECK_EQ(pvpci_evtchn_eoi(p, (unsigned)port, false), 0);
 	}
 	pvpci_platform_close(p);
 	return 0;
@@ -111,16 +87,16 @@ static int pp_backend(void *arg)
 
 static void test_ping_pong_across_processes(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int fds[2];
 
 	assert_int_equal(pipe(fds), 0);
 	struct pp_args g = { &f->h, f->g1, -1, fds[1], 2000 };
 	struct pp_args b = { &f->h, f->g1, fds[0], -1, 2000 };
-	pid_t pg = th_spawn(pp_guest, &g);
-	pid_t pb = th_spawn(pp_backend, &b);
-	assert_int_equal(th_join(pb, 20000), 0);
-	assert_int_equal(th_join(pg, 20000), 0);
+	pid_t pg = tc_spawn(pp_guest, &g);
+	pid_t pb = tc_spawn(pp_backend, &b);
+	assert_int_equal(tc_join(pb, 20000), 0);
+	assert_int_equal(tc_join(pg, 20000), 0);
 	close(fds[0]);
 	close(fds[1]);
 }
@@ -132,29 +108,29 @@ static int sleeper(void *arg)
 	struct pvpci_platform *p = th_open_spin(a->h, a->domid, false, 1);
 	struct pvpci_evtchn_stats st;
 
-	CHECK(p);
+	TC_CHECK(p);
 	int port = pvpci_evtchn_alloc_unbound(p, 0);
-	CHECK(port > 0);
-	CHECK(th_send(a->out, (uint32_t)port) == 0);
+	TC_CHECK(port > 0);
+	TC_CHECK(tc_send(a->out, (uint32_t)port) == 0);
 	uint32_t go;
-	CHECK(th_recv(a->in, &go, 5000) == 0); /* the backend bound it */
-	CHECK_EQ(pvpci_evtchn_pending(p), -EAGAIN);
-	CHECK_EQ(pvpci_evtchn_prepare_wait(p), 0);
-	CHECK(th_send(a->out, 1) == 0);
+	TC_CHECK(tc_recv(a->in, &go, 5000) == 0); /* the backend bound it */
+	TC_CHECK_EQ(pvpci_evtchn_pending(p), -EAGAIN);
+	TC_CHECK_EQ(pvpci_evtchn_prepare_wait(p), 0);
+	TC_CHECK(tc_send(a->out, 1) == 0);
 	/* sleep on the fd itself (wait() would spin first and might see the event) */
 	struct pollfd pfd = { .fd = pvpci_evtchn_fd(p), .events = POLLIN };
-	CHECK_EQ(poll(&pfd, 1, 5000), 1);
-	CHECK_EQ(pvpci_evtchn_pending(p), port);
+	TC_CHECK_EQ(poll(&pfd, 1, 5000), 1);
+	TC_CHECK_EQ(pvpci_evtchn_pending(p), port);
 	pvpci_evtchn_get_stats(p, &st);
-	CHECK_EQ(st.wakeups, 1);
-	CHECK_EQ(st.wakeups_spurious, 0);
+	TC_CHECK_EQ(st.wakeups, 1);
+	TC_CHECK_EQ(st.wakeups_spurious, 0);
 	pvpci_platform_close(p);
 	return 0;
 }
 
 static void test_notify_wakes_a_sleeping_peer(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int to[2], from[2];
 	uint32_t rport, armed;
 	struct pvpci_evtchn_stats st;
@@ -162,17 +138,17 @@ static void test_notify_wakes_a_sleeping_peer(void **state)
 	assert_int_equal(pipe(to), 0);
 	assert_int_equal(pipe(from), 0);
 	struct pp_args g = { &f->h, f->g1, to[0], from[1], 0 };
-	pid_t pg = th_spawn(sleeper, &g);
-	assert_int_equal(th_recv(from[0], &rport, 5000), 0);
+	pid_t pg = tc_spawn(sleeper, &g);
+	assert_int_equal(tc_recv(from[0], &rport, 5000), 0);
 	int port = pvpci_evtchn_bind_interdomain(f->d0, f->g1, rport);
 	assert_true(port > 0);
-	assert_int_equal(th_send(to[1], 1), 0);
-	assert_int_equal(th_recv(from[0], &armed, 5000), 0);
+	assert_int_equal(tc_send(to[1], 1), 0);
+	assert_int_equal(tc_recv(from[0], &armed, 5000), 0);
 	assert_int_equal(pvpci_evtchn_notify(f->d0, (unsigned)port), 0);
 	pvpci_evtchn_get_stats(f->d0, &st);
 	assert_int_equal(st.notify, 1);
 	assert_int_equal(st.notify_wakeups, 1); /* the peer was armed: one system call */
-	assert_int_equal(th_join(pg, 10000), 0);
+	assert_int_equal(tc_join(pg, 10000), 0);
 	for (int i = 0; i < 2; i++) {
 		close(to[i]);
 		close(from[i]);
@@ -182,7 +158,7 @@ static void test_notify_wakes_a_sleeping_peer(void **state)
 /* ---- delivery rules (two handles in this process) ------------------------------- */
 
 /* d1 offers a port, d0 binds it: *pa (d0's), *pb (g1's). */
-static struct pvpci_platform *connect_pair(struct fx *f, int *pa, int *pb)
+static struct pvpci_platform *connect_pair(struct th_fx *f, int *pa, int *pb)
 {
 	struct pvpci_platform *b = th_open(&f->h, f->g1, false);
 
@@ -196,7 +172,7 @@ static struct pvpci_platform *connect_pair(struct fx *f, int *pa, int *pb)
 
 static void test_late_eoi_no_redelivery_until_eoi(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int pa, pb;
 	struct pvpci_platform *b = connect_pair(f, &pa, &pb);
 	struct pvpci_evtchn_stats st;
@@ -222,7 +198,7 @@ static void test_late_eoi_no_redelivery_until_eoi(void **state)
 
 static void test_notifications_coalesce(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int pa, pb;
 	struct pvpci_platform *b = connect_pair(f, &pa, &pb);
 	struct pvpci_evtchn_stats st;
@@ -240,7 +216,7 @@ static void test_notifications_coalesce(void **state)
 
 static void test_mask_holds_events_until_unmask(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int pa, pb;
 	struct pvpci_platform *b = connect_pair(f, &pa, &pb);
 
@@ -255,7 +231,7 @@ static void test_mask_holds_events_until_unmask(void **state)
 
 static void test_bind_only_what_was_offered(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *b1 = th_open(&f->h, f->g1, false);
 	struct pvpci_platform *b2 = th_open(&f->h, f->g2, false);
 	int p0 = pvpci_evtchn_alloc_unbound(f->d0, f->g1);
@@ -280,7 +256,7 @@ static void test_bind_only_what_was_offered(void **state)
 
 static void test_port_limit_per_domain(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int last = 0;
 
 	for (int i = 1; i < 16; i++) {
@@ -299,7 +275,7 @@ static void test_port_limit_per_domain(void **state)
 
 static void test_close_makes_peer_unbound(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int pa, pb;
 	struct pvpci_platform *b = connect_pair(f, &pa, &pb);
 	struct pvpci_evtchn_status st;
@@ -330,7 +306,7 @@ static void test_close_makes_peer_unbound(void **state)
 
 static void test_loopback_in_one_handle(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int p1 = pvpci_evtchn_alloc_unbound(f->d0, PVPCI_DOMID_SELF);
 	int p2 = pvpci_evtchn_bind_interdomain(f->d0, PVPCI_DOMID_SELF, (unsigned)p1);
 
@@ -344,7 +320,7 @@ static void test_loopback_in_one_handle(void **state)
 
 static void test_wait_times_out(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int pa, pb;
 	struct pvpci_platform *b = connect_pair(f, &pa, &pb);
 
@@ -354,7 +330,7 @@ static void test_wait_times_out(void **state)
 
 static void test_pirq_alloc_bind_fire_free(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *b = th_open(&f->h, f->g1, false);
 	struct pvpci_evtchn_status st;
 	int q = pvpci_pirq_alloc(f->d0, f->g1);
@@ -393,19 +369,19 @@ static void test_pirq_alloc_bind_fire_free(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ping_pong_across_processes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notify_wakes_a_sleeping_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_pong_across_processes, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_notify_wakes_a_sleeping_peer, setup, th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_late_eoi_no_redelivery_until_eoi, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_notifications_coalesce, setup, teardown),
+						th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_notifications_coalesce, setup, th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_mask_holds_events_until_unmask, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bind_only_what_was_offered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_port_limit_per_domain, setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_close_makes_peer_unbound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_loopback_in_one_handle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wait_times_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pirq_alloc_bind_fire_free, setup, teardown),
+						th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bind_only_what_was_offered, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_port_limit_per_domain, setup_small, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_close_makes_peer_unbound, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_loopback_in_one_handle, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wait_times_out, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pirq_alloc_bind_fire_free, setup, th_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,24 +19,9 @@
 
 #include "harness.h"
 
-struct fx {
-	struct th_host h;
-	struct pvpci_platform *d0;
-	unsigned g1, g2;
-};
-
 static int fx_start_cfg(void **state, const struct pvpci_host_config *cfg)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f || th_host_start(&f->h, cfg) < 0)
-		return -1;
-	f->d0 = th_open(&f->h, 0, false);
-	if (!f->d0 || pvpci_domain_create(f->d0, "g1", &f->g1) < 0 ||
-	    pvpci_domain_create(f->d0, "g2", &f->g2) < 0)
-		return -1;
-	*state = f;
-	return 0;
+	return th_fx_start(state, cfg, false, 2);
 }
 
 static int fx_start(void **state, unsigned max_grants)
@@ -65,18 +50,8 @@ static int setup_budget(void **state)
 	return fx_start_cfg(state, &cfg);
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pvpci_platform_close(f->d0);
-	int r = th_host_stop(&f->h);
-	free(f);
-	return r == 0 ? 0 : -1;
-}
-
 struct guest_args {
-	const struct th_host *h;
+	const struct tc_host *h;
 	unsigned domid;
 	int in, out;
 };
@@ -90,25 +65,25 @@ static int guest_mapper(void *arg)
 	uint32_t gref, cmd;
 	void *addr;
 
-	CHECK(p);
-	CHECK(th_recv(a->in, &gref, 5000) == 0);
-	CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), 0);
+	TC_CHECK(p);
+	TC_CHECK(tc_recv(a->in, &gref, 5000) == 0);
+	TC_CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), 0);
 	const uint8_t *b = addr;
 	for (unsigned i = 0; i < 64; i++)
-		CHECK_EQ(b[i], (uint8_t)(i * 7));
+		TC_CHECK_EQ(b[i], (uint8_t)(i * 7));
 	memcpy((char *)addr + 100, "from the guest", 15);
-	CHECK(th_send(a->out, 1) == 0);
-	CHECK(th_recv(a->in, &cmd, 5000) == 0);
-	CHECK_EQ(pvpci_gnt_unmap(p, addr), 0);
-	CHECK_EQ(pvpci_gnt_unmap(p, addr), -EINVAL);
-	CHECK(th_send(a->out, 2) == 0);
+	TC_CHECK(tc_send(a->out, 1) == 0);
+	TC_CHECK(tc_recv(a->in, &cmd, 5000) == 0);
+	TC_CHECK_EQ(pvpci_gnt_unmap(p, addr), 0);
+	TC_CHECK_EQ(pvpci_gnt_unmap(p, addr), -EINVAL);
+	TC_CHECK(tc_send(a->out, 2) == 0);
 	pvpci_platform_close(p);
 	return 0;
 }
 
 static void test_share_map_across_processes(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int to[2], from[2];
 	void *page;
 	uint32_t gref, ack;
@@ -120,16 +95,16 @@ static void test_share_map_across_processes(void **state)
 	for (unsigned i = 0; i < 64; i++)
 		((uint8_t *)page)[i] = (uint8_t)(i * 7);
 	struct guest_args g = { &f->h, f->g1, to[0], from[1] };
-	pid_t pid = th_spawn(guest_mapper, &g);
-	assert_int_equal(th_send(to[1], gref), 0);
-	assert_int_equal(th_recv(from[0], &ack, 5000), 0);
+	pid_t pid = tc_spawn(guest_mapper, &g);
+	assert_int_equal(tc_send(to[1], gref), 0);
+	assert_int_equal(tc_recv(from[0], &ack, 5000), 0);
 	assert_string_equal((char *)page + 100, "from the guest");
 	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), -EBUSY); /* mapped */
-	assert_int_equal(th_send(to[1], 0), 0);
-	assert_int_equal(th_recv(from[0], &ack, 5000), 0);
+	assert_int_equal(tc_send(to[1], 0), 0);
+	assert_int_equal(tc_recv(from[0], &ack, 5000), 0);
 	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), 0);
 	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), -ENOENT);
-	assert_int_equal(th_join(pid, 10000), 0);
+	assert_int_equal(tc_join(pid, 10000), 0);
 	for (int i = 0; i < 2; i++) {
 		close(to[i]);
 		close(from[i]);
@@ -144,21 +119,21 @@ static int guest_ro(void *arg)
 	uint32_t gref;
 	void *addr;
 
-	CHECK(p);
-	CHECK(th_recv(a->in, &gref, 5000) == 0);
-	CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), -EACCES);
-	CHECK_EQ(pvpci_gnt_map(p, 0, gref, PVPCI_GNT_MAP_RO, &addr), 0);
-	CHECK_EQ(((const uint8_t *)addr)[0], 0xa5);
-	CHECK(mprotect(addr, PVPCI_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0);
-	CHECK_EQ(errno, EACCES);
-	CHECK_EQ(pvpci_gnt_unmap(p, addr), 0);
+	TC_CHECK(p);
+	TC_CHECK(tc_recv(a->in, &gref, 5000) == 0);
+	TC_CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), -EACCES);
+	TC_CHECK_EQ(pvpci_gnt_map(p, 0, gref, PVPCI_GNT_MAP_RO, &addr), 0);
+	TC_CHECK_EQ(((const uint8_t *)addr)[0], 0xa5);
+	TC_CHECK(mprotect(addr, PVPCI_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0);
+	TC_CHECK_EQ(errno, EACCES);
+	TC_CHECK_EQ(pvpci_gnt_unmap(p, addr), 0);
 	pvpci_platform_close(p);
 	return 0;
 }
 
 static void test_readonly_grant_maps_readonly_only(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int to[2];
 	void *page;
 	uint32_t gref;
@@ -167,9 +142,9 @@ static void test_readonly_grant_maps_readonly_only(void **state)
 	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, true, &page, &gref), 0);
 	((uint8_t *)page)[0] = 0xa5;
 	struct guest_args g = { &f->h, f->g1, to[0], -1 };
-	pid_t pid = th_spawn(guest_ro, &g);
-	assert_int_equal(th_send(to[1], gref), 0);
-	assert_int_equal(th_join(pid, 10000), 0);
+	pid_t pid = tc_spawn(guest_ro, &g);
+	assert_int_equal(tc_send(to[1], gref), 0);
+	assert_int_equal(tc_join(pid, 10000), 0);
 	assert_int_equal(pvpci_gnt_unshare(f->d0, gref), 0);
 	close(to[0]);
 	close(to[1]);
@@ -183,23 +158,23 @@ static int guest_intruder(void *arg)
 	uint32_t gref;
 	void *addr = NULL;
 
-	CHECK(p);
-	CHECK(th_recv(a->in, &gref, 5000) == 0);
-	CHECK_EQ(pvpci_gnt_map(p, 0, gref, PVPCI_GNT_MAP_RO, &addr), -EACCES);
-	CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), -EACCES);
-	CHECK_EQ(pvpci_gnt_map(p, 0, gref + 1, 0, &addr), -ENOENT);
-	CHECK_EQ(pvpci_gnt_map(p, 0, 3, 0, &addr), -ENOENT); /* reserved */
-	CHECK_EQ(pvpci_gnt_map(p, 555, gref, 0, &addr), -ESRCH);
-	CHECK(addr == NULL);
+	TC_CHECK(p);
+	TC_CHECK(tc_recv(a->in, &gref, 5000) == 0);
+	TC_CHECK_EQ(pvpci_gnt_map(p, 0, gref, PVPCI_GNT_MAP_RO, &addr), -EACCES);
+	TC_CHECK_EQ(pvpci_gnt_map(p, 0, gref, 0, &addr), -EACCES);
+	TC_CHECK_EQ(pvpci_gnt_map(p, 0, gref + 1, 0, &addr), -ENOENT);
+	TC_CHECK_EQ(pvpci_gnt_map(p, 0, 3, 0, &addr), -ENOENT); /* reserved */
+	TC_CHECK_EQ(pvpci_gnt_map(p, 555, gref, 0, &addr), -ESRCH);
+	TC_CHECK(addr == NULL);
 	/* nor can it end someone else's grant */
-	CHECK_EQ(pvpci_gnt_unshare(p, gref), -ENOENT);
+	TC_CHECK_EQ(pvpci_gnt_unshare(p, gref), -ENOENT);
 	pvpci_platform_close(p);
 	return 0;
 }
 
 static void test_only_the_grantee_maps(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	int to[2];
 	void *page;
 	uint32_t gref;
@@ -207,9 +182,9 @@ static void test_only_the_grantee_maps(void **state)
 	assert_int_equal(pipe(to), 0);
 	assert_int_equal(pvpci_gnt_share(f->d0, f->g1, false, &page, &gref), 0);
 	struct guest_args g = { &f->h, f->g2, to[0], -1 };
-	pid_t pid = th_spawn(guest_intruder, &g);
-	assert_int_equal(th_send(to[1], gref), 0);
-	assert_int_equal(th_join(pid, 10000), 0);
+	pid_t pid = tc_spawn(guest_intruder, &g);
+	assert_int_equal(tc_send(to[1], gref), 0);
+	assert_int_equal(tc_join(pid, 10000), 0);
 	/* the control domain is no grantee either */
 	void *addr;
 	assert_int_equal(pvpci_gnt_map(f->d0, 0, gref, 0, &addr), -EACCES);
@@ -220,7 +195,7 @@ static void test_only_the_grantee_maps(void **state)
 
 static void test_guest_shares_with_backend(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
 	void *page, *addr;
 	uint32_t gref;
@@ -239,7 +214,7 @@ static void test_guest_shares_with_backend(void **state)
 
 static void test_grant_table_limit(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	void *page[5];
 	uint32_t gref[5];
 
@@ -253,7 +228,7 @@ static void test_grant_table_limit(void **state)
 
 static void test_granter_gone_leaves_mapping_valid(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
 	void *page, *addr, *again;
 	uint32_t gref;
@@ -271,7 +246,7 @@ static void test_granter_gone_leaves_mapping_valid(void **state)
 /* The default table: 256 grants per domain, each domain its own table. */
 static void test_default_grant_limit_per_domain(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
 	void *page;
 	uint32_t gref, first = 0;
@@ -298,7 +273,7 @@ static void test_default_grant_limit_per_domain(void **state)
  * count, a destroyed domain's grants are returned at once. */
 static void test_host_grant_fd_budget(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *g = th_open(&f->h, f->g1, false);
 	void *page, *addr;
 	uint32_t gref[4], gg[2], spare;
@@ -328,7 +303,7 @@ static void test_host_grant_fd_budget(void **state)
  * of the same gref granted by a new domain that got the same domid. */
 static void test_stale_mapping_after_domid_reuse(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct pvpci_platform *old = th_open(&f->h, f->g1, false);
 	struct pvpci_platform *d0b = th_open(&f->h, 0, false);
 	void *page, *old_addr, *new_addr;
@@ -367,20 +342,20 @@ static void test_stale_mapping_after_domid_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_share_map_across_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_share_map_across_processes, setup, th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_grant_maps_readonly_only, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_only_the_grantee_maps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_guest_shares_with_backend, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_grant_table_limit, setup_small, teardown),
+						th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_only_the_grantee_maps, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_guest_shares_with_backend, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_grant_table_limit, setup_small, th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_granter_gone_leaves_mapping_valid, setup,
-						teardown),
+						th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_default_grant_limit_per_domain, setup,
-						teardown),
+						th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_host_grant_fd_budget, setup_budget,
-						teardown),
+						th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale_mapping_after_domid_reuse,
-						setup_wrap, teardown),
+						setup_wrap, th_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

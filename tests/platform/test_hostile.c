@@ -23,36 +23,12 @@
 #include "harness.h"
 #include "local.h"
 
-struct fx {
-	struct th_host h;
-	struct pvpci_platform *d0;
-	unsigned g1;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f || th_host_start(&f->h, NULL) < 0)
-		return -1;
-	f->d0 = th_open(&f->h, 0, false);
-	if (!f->d0 || pvpci_domain_create(f->d0, "g1", &f->g1) < 0)
-		return -1;
-	*state = f;
-	return 0;
+	return th_fx_start(state, NULL, false, 1);
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	pvpci_platform_close(f->d0);
-	int r = th_host_stop(&f->h);
-	free(f);
-	return r == 0 ? 0 : -1;
-}
-
-static int raw_connect(struct fx *f)
+static int raw_connect(struct th_fx *f)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -100,7 +76,7 @@ static int raw_hello(int s)
 
 static void test_garbage_gets_the_client_dropped(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct lp_rsp rsp;
 	char junk[7] = "garbage";
 
@@ -135,7 +111,7 @@ static void test_garbage_gets_the_client_dropped(void **state)
 
 static void test_grant_of_a_non_page_fd_refused(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct lp_rsp rsp;
 	int s = raw_connect(f), p[2];
 
@@ -157,7 +133,7 @@ static void test_grant_of_a_non_page_fd_refused(void **state)
 
 static void test_bits_set_by_a_hostile_peer(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct lp_rsp rsp;
 	struct lp_sync_port e[LP_SYNC_MAX];
 	int fds[LP_MAX_FDS];
@@ -229,7 +205,7 @@ static void test_bits_set_by_a_hostile_peer(void **state)
  * arming sees it at once. */
 static void test_doorbell_cleared_by_a_peer(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	struct lp_rsp rsp;
 	struct lp_sync_port e[LP_SYNC_MAX];
 	int fds[LP_MAX_FDS];
@@ -271,7 +247,7 @@ static void test_doorbell_cleared_by_a_peer(void **state)
 }
 
 /* Bind a port allocated by handle a to handle b (both of the guest); the bind's error. */
-static int raw_bind_pair(struct fx *f, int a, int b)
+static int raw_bind_pair(struct th_fx *f, int a, int b)
 {
 	struct lp_rsp rsp;
 	struct lp_req req = { .op = LP_EVT_ALLOC, .u = { f->g1 } };
@@ -286,7 +262,7 @@ static int raw_bind_pair(struct fx *f, int a, int b)
  * so it cannot run the daemon out of file descriptors; a handle's close frees them. */
 static void test_event_regions_per_guest_bounded(void **state)
 {
-	struct fx *f = *state;
+	struct th_fx *f = *state;
 	enum { N = 13 }; /* 78 pairs */
 	int s[N], ok = 0, full = 0;
 
@@ -330,13 +306,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_garbage_gets_the_client_dropped, setup,
-						teardown),
+						th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_grant_of_a_non_page_fd_refused, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bits_set_by_a_hostile_peer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_doorbell_cleared_by_a_peer, setup, teardown),
+						th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bits_set_by_a_hostile_peer, setup, th_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_doorbell_cleared_by_a_peer, setup, th_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_event_regions_per_guest_bounded, setup,
-						teardown),
+						th_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,146 +21,9 @@
 
 #define MAX_INFO 16
 
-void ph_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-pid_t ph_spawn(int (*fn)(void *arg), void *arg)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-		_exit(fn(arg));
-	}
-	return pid;
-}
-
-int ph_join(pid_t pid, int timeout_ms)
-{
-	int status;
-
-	for (int waited = 0;; waited += 2) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		if (r < 0)
-			return -1;
-		if (waited >= timeout_ms) {
-			fprintf(stderr, "child %d timed out: killed\n", (int)pid);
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		ph_sleep_ms(2);
-	}
-}
-
-static int recv_u32(int fd, uint32_t *v, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pfd, 1, timeout_ms) != 1)
-		return -1;
-	return read(fd, v, sizeof(*v)) == (ssize_t)sizeof(*v) ? 0 : -1;
-}
-
-int ph_send(int fd, uint32_t v)
-{
-	return write(fd, &v, sizeof(v)) == (ssize_t)sizeof(v) ? 0 : -1;
-}
-
-int ph_recv(int fd, uint32_t *v, int timeout_ms)
-{
-	return recv_u32(fd, v, timeout_ms);
-}
-
 /* ---- Host ---- */
 
-struct host_args {
-	char dir[64];
-	int ready_fd, stop_fd, stop_wr;
-};
-
-static int host_main(void *arg)
-{
-	struct host_args *a = arg;
-	struct pvpci_host_config cfg = { .run_dir = a->dir };
-	struct pvpci_log lg;
-	struct pvpci_host *h;
-	uint32_t err;
-	int rc;
-
-	close(a->stop_wr);
-	pvpci_log_init(&lg, NULL, "host");
-	lg.max_level = PVPCI_LOG_WARNING;
-	cfg.log = &lg;
-	rc = pvpci_host_create(&cfg, &h);
-	err = rc < 0 ? (uint32_t)-rc : 0;
-	if (write(a->ready_fd, &err, sizeof(err)) != sizeof(err) || rc < 0)
-		return 2;
-	rc = pvpci_host_run(h, a->stop_fd);
-	pvpci_host_destroy(h);
-	return rc < 0 ? 3 : 0;
-}
-
-int ph_host_start(struct ph_host *h)
-{
-	struct host_args a;
-	int ready[2], stop[2];
-	uint32_t err = 0;
-
-	memset(&a, 0, sizeof(a));
-	snprintf(h->dir, sizeof(h->dir), "/tmp/pvpci-proto-XXXXXX");
-	if (!mkdtemp(h->dir) || pipe2(ready, O_CLOEXEC) < 0 || pipe2(stop, O_CLOEXEC) < 0)
-		return -1;
-	snprintf(a.dir, sizeof(a.dir), "%s", h->dir);
-	a.ready_fd = ready[1];
-	a.stop_fd = stop[0];
-	a.stop_wr = stop[1];
-	h->pid = ph_spawn(host_main, &a);
-	close(ready[1]);
-	close(stop[0]);
-	h->stop_fd = stop[1];
-	if (recv_u32(ready[0], &err, PH_TIMEOUT_MS) < 0 || err) {
-		close(ready[0]);
-		fprintf(stderr, "host did not start (%s)\n", strerror((int)err));
-		ph_host_stop(h);
-		return -1;
-	}
-	close(ready[0]);
-	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)remove(path);
-	return 0;
-}
-
-int ph_host_stop(struct ph_host *h)
-{
-	int r = -1;
-
-	if (h->stop_fd >= 0)
-		close(h->stop_fd);
-	h->stop_fd = -1;
-	if (h->pid > 0)
-		r = ph_join(h->pid, PH_TIMEOUT_MS);
-	h->pid = 0;
-	if (h->dir[0])
-		nftw(h->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return r;
-}
-
-struct pvpci_platform *ph_open(const struct ph_host *h, unsigned domid)
+struct pvpci_platform *ph_open(const struct tc_host *h, unsigned domid)
 {
 	struct pvpci_platform_config cfg = { .run_dir = h->dir, .domid = domid };
 	struct pvpci_platform *p = NULL;
@@ -168,7 +31,7 @@ struct pvpci_platform *ph_open(const struct ph_host *h, unsigned domid)
 	for (int i = 0; i < 100; i++) {
 		if (pvpci_platform_open("local", &cfg, &p) == 0)
 			return p;
-		ph_sleep_ms(10);
+		tc_sleep_ms(10);
 	}
 	return NULL;
 }
@@ -221,7 +84,7 @@ static void on_kill(void *opaque, unsigned domid, const char *why)
 }
 
 struct be_args {
-	struct ph_host h;
+	struct tc_host h;
 	struct ph_backend_cfg cfg;
 	int ctl;
 };
@@ -355,7 +218,7 @@ out:
 	exit(rc); /* not _exit: LeakSanitizer checks at exit */
 }
 
-int ph_backend_start(const struct ph_host *h, const struct ph_backend_cfg *cfg,
+int ph_backend_start(const struct tc_host *h, const struct ph_backend_cfg *cfg,
 		     struct ph_backend *b)
 {
 	struct be_args a = { .h = *h, .cfg = *cfg };
@@ -364,7 +227,7 @@ int ph_backend_start(const struct ph_host *h, const struct ph_backend_cfg *cfg,
 	if (cfg->nmodels > 16 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	a.ctl = sv[1];
-	b->pid = ph_spawn(backend_main, &a);
+	b->pid = tc_spawn(backend_main, &a);
 	close(sv[1]);
 	b->ctl = sv[0];
 	return b->pid > 0 ? 0 : -1;
@@ -394,7 +257,7 @@ int ph_backend_stop(struct ph_backend *b)
 		return -1;
 	if (write(b->ctl, &q, sizeof(q)) < 0)
 		kill(b->pid, SIGKILL);
-	rc = ph_join(b->pid, PH_TIMEOUT_MS);
+	rc = tc_join(b->pid, PH_TIMEOUT_MS);
 	close(b->ctl);
 	b->pid = 0;
 	return rc;
@@ -509,7 +372,7 @@ struct ph_env *ph_env_start(const struct ph_backend_cfg *cfg)
 	memset(e, 0, sizeof(*e));
 	env_running = true;
 	e->h.stop_fd = -1;
-	if (ph_host_start(&e->h))
+	if (tc_host_start(&e->h, NULL))
 		return NULL;
 	e->dom0 = ph_open(&e->h, 0);
 	if (!e->dom0)
@@ -529,7 +392,7 @@ int ph_env_stop(struct ph_env *e)
 		rc = ph_backend_stop(&e->be);
 	pvpci_platform_close(e->dom0);
 	e->dom0 = NULL;
-	ph_host_stop(&e->h);
+	tc_host_stop(&e->h);
 	return rc;
 }
 

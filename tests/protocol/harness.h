@@ -17,53 +17,15 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "pvpci/pciif.h"
 #include "pvpci/platform.h"
 #include "pvpci/pvback.h"
 
 #define PH_TIMEOUT_MS 5000
 
-/* In children: a failed check prints and exits 1. */
-#define PH_CHECK(cond)                                                                  \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                 \
-			fflush(stderr);                                                 \
-			_exit(1);                                                       \
-		}                                                                       \
-	} while (0)
-#define PH_CHECK_EQ(a, b)                                                               \
-	do {                                                                            \
-		long long a_ = (long long)(a), b_ = (long long)(b);                     \
-		if (a_ != b_) {                                                         \
-			fprintf(stderr, "%s:%d: %s == %lld, expected %lld (%s)\n",     \
-				__FILE__, __LINE__, #a, a_, b_, #b);                    \
-			fflush(stderr);                                                 \
-			_exit(1);                                                       \
-		}                                                                       \
-	} while (0)
-
-/* ---- Processes ---- */
-pid_t ph_spawn(int (*fn)(void *arg), void *arg);
-/* Exit status, or -1 if it had to be killed after timeout_ms / died of a signal. */
-int ph_join(pid_t pid, int timeout_ms);
-void ph_sleep_ms(int ms);
-
-/* Numbers through pipes; recv gives up after timeout_ms (-1). */
-int ph_send(int fd, uint32_t v);
-int ph_recv(int fd, uint32_t *v, int timeout_ms);
-
-/* ---- Host daemon ---- */
-struct ph_host {
-	char dir[64];
-	pid_t pid;
-	int stop_fd;
-};
-int ph_host_start(struct ph_host *h);
-int ph_host_stop(struct ph_host *h);
 /* A handle as domid (with a store handle). */
-struct pvpci_platform *ph_open(const struct ph_host *h, unsigned domid);
+struct pvpci_platform *ph_open(const struct tc_host *h, unsigned domid);
 
 /* ---- Backend process ---- */
 struct ph_model {
@@ -82,7 +44,7 @@ struct ph_backend {
 	pid_t pid;
 	int ctl; /* our end of the control socketpair */
 };
-int ph_backend_start(const struct ph_host *h, const struct ph_backend_cfg *cfg,
+int ph_backend_start(const struct tc_host *h, const struct ph_backend_cfg *cfg,
 		     struct ph_backend *b);
 /* Stop it: destroy + exit() (leak-checked under ASan). Returns the exit status. */
 int ph_backend_stop(struct ph_backend *b);
@@ -164,7 +126,7 @@ int ph_domain(struct pvpci_platform *dom0, const char *name, unsigned *domid);
 
 /* ---- One test's world: host, dom0 handle, backend ---- */
 struct ph_env {
-	struct ph_host h;
+	struct tc_host h;
 	struct pvpci_platform *dom0;
 	struct xs_handle *xs;
 	struct ph_backend be;

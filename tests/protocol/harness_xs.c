@@ -252,7 +252,7 @@ static int wait_state(struct xs_handle *xs, const char *fmt, unsigned domid, int
 		s = state_of(xs, fmt, domid);
 		if (s == want)
 			return 0;
-		ph_sleep_ms(2);
+		tc_sleep_ms(2);
 	}
 	fprintf(stderr, "d%u: state %s is %d, wanted %d\n", domid, fmt, s, want);
 	return -ETIMEDOUT;

@@ -21,7 +21,7 @@ static const struct ph_model models_std[] = {
 static const struct ph_backend_cfg cfg_std = { models_std, 3, PVPCI_BACKEND_VPCI, 0, 0, 0 };
 
 struct gargs {
-	struct ph_host *h;
+	struct tc_host *h;
 	unsigned domid;
 	unsigned want_n;
 	struct pvpci_sbdf want[4];
@@ -38,23 +38,23 @@ static int guest_list(void *arg)
 	struct pvpci_pvfront *f;
 	size_t n = 0;
 
-	PH_CHECK(p);
-	PH_CHECK_EQ(pvpci_pvfront_connect(p, a->domid, &o, &f), 0);
-	PH_CHECK_EQ(pvpci_pvfront_devices(f, d, 8, &n), 0);
-	PH_CHECK_EQ(n, a->want_n);
+	TC_CHECK(p);
+	TC_CHECK_EQ(pvpci_pvfront_connect(p, a->domid, &o, &f), 0);
+	TC_CHECK_EQ(pvpci_pvfront_devices(f, d, 8, &n), 0);
+	TC_CHECK_EQ(n, a->want_n);
 	for (unsigned i = 0; i < a->want_n; i++) {
 		uint32_t v = 0;
 
-		PH_CHECK(pvpci_sbdf_eq(d[i].addr, a->want[i]));
-		PH_CHECK_EQ(d[i].vendor, a->want_vendor[i]);
-		PH_CHECK_EQ(pvpci_pvfront_conf_read(f, d[i].addr, 0, 2, &v), 0);
-		PH_CHECK_EQ(v, a->want_vendor[i]);
+		TC_CHECK(pvpci_sbdf_eq(d[i].addr, a->want[i]));
+		TC_CHECK_EQ(d[i].vendor, a->want_vendor[i]);
+		TC_CHECK_EQ(pvpci_pvfront_conf_read(f, d[i].addr, 0, 2, &v), 0);
+		TC_CHECK_EQ(v, a->want_vendor[i]);
 	}
 	for (int i = 0; i < a->ops; i++) {
 		uint32_t v = 0;
 
-		PH_CHECK_EQ(pvpci_pvfront_conf_read(f, d[0].addr, 0, 2, &v), 0);
-		PH_CHECK_EQ(v, a->want_vendor[0]);
+		TC_CHECK_EQ(pvpci_pvfront_conf_read(f, d[0].addr, 0, 2, &v), 0);
+		TC_CHECK_EQ(v, a->want_vendor[0]);
 	}
 	pvpci_pvfront_close(f);
 	pvpci_platform_close(p);
@@ -63,9 +63,9 @@ static int guest_list(void *arg)
 
 static void run_guest(struct gargs *a, int expect)
 {
-	pid_t pid = ph_spawn(guest_list, a);
+	pid_t pid = tc_spawn(guest_list, a);
 
-	assert_int_equal(ph_join(pid, 20000), expect);
+	assert_int_equal(tc_join(pid, 20000), expect);
 }
 
 static void vpci_coldplug_lists_devices_on_virtual_bus(void **state)
@@ -108,7 +108,7 @@ static void vpci_nodes_use_libxl_formats(void **state)
 	assert_int_equal(ph_be_node(e->xs, domid, "root-0", v, sizeof(v)), 0);
 	assert_string_equal(v, "0000:00");
 	/* the backend waits in Initialised while the frontend has not come */
-	ph_sleep_ms(50);
+	tc_sleep_ms(50);
 	assert_int_equal(ph_be_state(e->xs, domid), XenbusStateInitialised);
 	assert_int_equal(ph_env_stop(e), 0);
 }
@@ -193,25 +193,25 @@ static int guest_policy(void *arg)
 	struct pvpci_sbdf d = ph_bdf(0, 0, 0);
 	uint32_t v = 0;
 
-	PH_CHECK(p);
-	PH_CHECK_EQ(pvpci_pvfront_connect(p, a->domid, NULL, &f), 0);
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, d, 0, 4, &v), 0);
-	PH_CHECK_EQ(v, 0x10fb8086u);
+	TC_CHECK(p);
+	TC_CHECK_EQ(pvpci_pvfront_connect(p, a->domid, NULL, &f), 0);
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, d, 0, 4, &v), 0);
+	TC_CHECK_EQ(v, 0x10fb8086u);
 	/* bus master follows the guest */
-	PH_CHECK_EQ(pvpci_pvfront_conf_write(f, d, PCI_REG_COMMAND, 2, PCI_CMD_MASTER), 0);
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, d, PCI_REG_COMMAND, 2, &v), 0);
-	PH_CHECK(v & PCI_CMD_MASTER);
+	TC_CHECK_EQ(pvpci_pvfront_conf_write(f, d, PCI_REG_COMMAND, 2, PCI_CMD_MASTER), 0);
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, d, PCI_REG_COMMAND, 2, &v), 0);
+	TC_CHECK(v & PCI_CMD_MASTER);
 	/* the vendor id is read-only: the write is dropped silently */
-	PH_CHECK_EQ(pvpci_pvfront_conf_write(f, d, 0, 2, 0x1234), 0);
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, d, 0, 2, &v), 0);
-	PH_CHECK_EQ(v, 0x8086);
+	TC_CHECK_EQ(pvpci_pvfront_conf_write(f, d, 0, 2, 0x1234), 0);
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, d, 0, 2, &v), 0);
+	TC_CHECK_EQ(v, 0x8086);
 	/* out of the config space and misaligned: invalid offset */
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, d, 4096, 4, &v), -EINVAL);
-	PH_CHECK_EQ(pvpci_pvfront_last_err(f), XEN_PCI_ERR_invalid_offset);
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, d, 2, 4, &v), -EINVAL);
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, d, 4096, 4, &v), -EINVAL);
+	TC_CHECK_EQ(pvpci_pvfront_last_err(f), XEN_PCI_ERR_invalid_offset);
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, d, 2, 4, &v), -EINVAL);
 	/* a device the guest does not have */
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, ph_bdf(0, 5, 0), 0, 4, &v), -ENODEV);
-	PH_CHECK_EQ(pvpci_pvfront_last_err(f), XEN_PCI_ERR_dev_not_found);
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, ph_bdf(0, 5, 0), 0, 4, &v), -ENODEV);
+	TC_CHECK_EQ(pvpci_pvfront_last_err(f), XEN_PCI_ERR_dev_not_found);
 	pvpci_pvfront_close(f);
 	pvpci_platform_close(p);
 	exit(0);
@@ -227,7 +227,7 @@ static void config_access_goes_through_the_policy(void **state)
 	assert_non_null(e);
 	a.h = &e->h;
 	assert_int_equal(ph_guest(e, "g1", devs, 1, NULL, &a.domid), 0);
-	assert_int_equal(ph_join(ph_spawn(guest_policy, &a), 20000), 0);
+	assert_int_equal(tc_join(tc_spawn(guest_policy, &a), 20000), 0);
 	assert_int_equal(ph_env_stop(e), 0);
 }
 
@@ -260,9 +260,9 @@ static void many_guests_at_once(void **state)
 		assert_int_equal(ph_guest(e, name, &devs[i], 1, NULL, &a[i].domid), 0);
 	}
 	for (int i = 0; i < 8; i++)
-		pid[i] = ph_spawn(guest_list, &a[i]);
+		pid[i] = tc_spawn(guest_list, &a[i]);
 	for (int i = 0; i < 8; i++)
-		assert_int_equal(ph_join(pid[i], 30000), 0);
+		assert_int_equal(tc_join(pid[i], 30000), 0);
 	assert_int_equal(ph_be_guests(&e->be, gi, 8), 8);
 	for (int i = 0; i < 8; i++)
 		assert_true(gi[i].ops >= 300);

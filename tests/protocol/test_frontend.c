@@ -36,7 +36,7 @@ static const struct ph_model models[] = {
 
 /* ---- The guest side: a child process with pipes to the test ---- */
 struct guest {
-	struct ph_host *h;
+	struct tc_host *h;
 	unsigned domid;
 	int cmd[2], rep[2];
 	bool aer;          /* register an AER handler */
@@ -63,7 +63,7 @@ static void on_hotplug(void *opaque, enum pvpci_pvfront_event ev,
 	struct guest *g = opaque;
 	uint32_t v = (uint32_t)ev << 24 | (d ? pvpci_sbdf_pack(d->addr) & 0xffffff : 0);
 
-	PH_CHECK_EQ(ph_send(g->rep[1], v), 0);
+	TC_CHECK_EQ(tc_send(g->rep[1], v), 0);
 }
 
 static int on_aer(void *opaque, unsigned cmd, const struct pvpci_pvfront_dev *dev, int ch)
@@ -81,9 +81,9 @@ static int next_cmd(struct guest *g, struct pvpci_pvfront *f, int timeout_ms)
 		struct pollfd pfd = { .fd = g->cmd[0], .events = POLLIN };
 		uint32_t c;
 
-		PH_CHECK(pvpci_pvfront_wait(f, 5) >= 0 || !pvpci_pvfront_connected(f));
+		TC_CHECK(pvpci_pvfront_wait(f, 5) >= 0 || !pvpci_pvfront_connected(f));
 		if (poll(&pfd, 1, 0) == 1)
-			return ph_recv(g->cmd[0], &c, 10) == 0 ? (int)c : -1; /* EOF: the end */
+			return tc_recv(g->cmd[0], &c, 10) == 0 ? (int)c : -1; /* EOF: the end */
 	}
 	return -1;
 }
@@ -110,8 +110,8 @@ static int guest_main(void *arg)
 	aer_answer = g->aer_answer;
 	if (g->aer)
 		o.aer = on_aer;
-	PH_CHECK(p);
-	PH_CHECK_EQ(pvpci_pvfront_connect(p, g->domid, &o, &f), 0);
+	TC_CHECK(p);
+	TC_CHECK_EQ(pvpci_pvfront_connect(p, g->domid, &o, &f), 0);
 	rc = g->script(g, f);
 	if (!g->closed)
 		pvpci_pvfront_close(f);
@@ -127,7 +127,7 @@ static void guest_start(struct guest *g, struct ph_env *e, unsigned domid,
 	g->script = script;
 	assert_int_equal(pipe(g->cmd), 0);
 	assert_int_equal(pipe(g->rep), 0);
-	g->pid = ph_spawn(guest_main, g);
+	g->pid = tc_spawn(guest_main, g);
 	close(g->cmd[0]);
 	close(g->rep[1]);
 }
@@ -137,7 +137,7 @@ static int guest_end(struct guest *g)
 	int rc;
 
 	close(g->cmd[1]);
-	rc = ph_join(g->pid, 20000);
+	rc = tc_join(g->pid, 20000);
 	close(g->rep[0]);
 	return rc;
 }
@@ -146,13 +146,13 @@ static uint32_t rep(struct guest *g)
 {
 	uint32_t v = 0xdeadbeef;
 
-	assert_int_equal(ph_recv(g->rep[0], &v, PH_TIMEOUT_MS), 0);
+	assert_int_equal(tc_recv(g->rep[0], &v, PH_TIMEOUT_MS), 0);
 	return v;
 }
 
 static void say(struct guest *g, uint32_t c)
 {
-	assert_int_equal(ph_send(g->cmd[1], c), 0);
+	assert_int_equal(tc_send(g->cmd[1], c), 0);
 }
 
 #define EV(ev, bus, dev, fn) ((uint32_t)(ev) << 24 | (uint32_t)(bus) << 8 | PVPCI_DEVFN(dev, fn))
@@ -234,26 +234,26 @@ static int script_msi(struct guest *g, struct pvpci_pvfront *f)
 	uint16_t entries[2] = { 0, 5 };
 	unsigned pirq = 0, pirqs[2];
 
-	PH_CHECK_EQ(pvpci_pvfront_enable_msi(f, V0, &pirq), 0);
-	PH_CHECK_EQ(ph_send(g->rep[1], pirq), 0);
-	PH_CHECK(wait_irqs(f, 1, PH_TIMEOUT_MS));
-	PH_CHECK_EQ(ph_send(g->rep[1], irq_last), 0);
-	PH_CHECK_EQ(pvpci_pvfront_disable_msi(f, V0), 0);
-	PH_CHECK_EQ(pvpci_pvfront_conf_write(f, V0, PCI_REG_COMMAND, 2, PCI_CMD_MEMORY), 0);
-	PH_CHECK_EQ(pvpci_pvfront_enable_msix(f, V0, entries, 2, pirqs), 0);
-	PH_CHECK(pirqs[0] != pirqs[1]);
-	PH_CHECK_EQ(ph_send(g->rep[1], pirqs[1]), 0);
-	PH_CHECK(wait_irqs(f, 2, PH_TIMEOUT_MS));
-	PH_CHECK_EQ(ph_send(g->rep[1], irq_last), 0);
+	TC_CHECK_EQ(pvpci_pvfront_enable_msi(f, V0, &pirq), 0);
+	TC_CHECK_EQ(tc_send(g->rep[1], pirq), 0);
+	TC_CHECK(wait_irqs(f, 1, PH_TIMEOUT_MS));
+	TC_CHECK_EQ(tc_send(g->rep[1], irq_last), 0);
+	TC_CHECK_EQ(pvpci_pvfront_disable_msi(f, V0), 0);
+	TC_CHECK_EQ(pvpci_pvfront_conf_write(f, V0, PCI_REG_COMMAND, 2, PCI_CMD_MEMORY), 0);
+	TC_CHECK_EQ(pvpci_pvfront_enable_msix(f, V0, entries, 2, pirqs), 0);
+	TC_CHECK(pirqs[0] != pirqs[1]);
+	TC_CHECK_EQ(tc_send(g->rep[1], pirqs[1]), 0);
+	TC_CHECK(wait_irqs(f, 2, PH_TIMEOUT_MS));
+	TC_CHECK_EQ(tc_send(g->rep[1], irq_last), 0);
 	/* masked: the interrupt waits for the unmask */
-	PH_CHECK_EQ(pvpci_pvfront_irq_mask(f, pirqs[0], true), 0);
-	PH_CHECK_EQ(ph_send(g->rep[1], 1), 0);
-	PH_CHECK_EQ(next_cmd(g, f, PH_TIMEOUT_MS), 1); /* raised */
-	PH_CHECK(!wait_irqs(f, 3, 100));
-	PH_CHECK_EQ(pvpci_pvfront_irq_mask(f, pirqs[0], false), 0);
-	PH_CHECK(wait_irqs(f, 3, PH_TIMEOUT_MS));
-	PH_CHECK_EQ(irq_last, pirqs[0]);
-	PH_CHECK_EQ(pvpci_pvfront_disable_msix(f, V0), 0);
+	TC_CHECK_EQ(pvpci_pvfront_irq_mask(f, pirqs[0], true), 0);
+	TC_CHECK_EQ(tc_send(g->rep[1], 1), 0);
+	TC_CHECK_EQ(next_cmd(g, f, PH_TIMEOUT_MS), 1); /* raised */
+	TC_CHECK(!wait_irqs(f, 3, 100));
+	TC_CHECK_EQ(pvpci_pvfront_irq_mask(f, pirqs[0], false), 0);
+	TC_CHECK(wait_irqs(f, 3, PH_TIMEOUT_MS));
+	TC_CHECK_EQ(irq_last, pirqs[0]);
+	TC_CHECK_EQ(pvpci_pvfront_disable_msix(f, V0), 0);
 	return script_idle(g, f);
 }
 
@@ -296,20 +296,20 @@ static int script_multi_msi(struct guest *g, struct pvpci_pvfront *f)
 {
 	unsigned pirqs[16], hint = 0;
 
-	PH_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 4, pirqs, &hint), 0);
+	TC_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 4, pirqs, &hint), 0);
 	for (int i = 0; i < 4; i++)
 		for (int j = 0; j < i; j++)
-			PH_CHECK(pirqs[i] != pirqs[j]);
-	PH_CHECK_EQ(ph_send(g->rep[1], pirqs[3]), 0);
-	PH_CHECK(wait_irqs(f, 1, PH_TIMEOUT_MS));
-	PH_CHECK_EQ(ph_send(g->rep[1], irq_last), 0);
-	PH_CHECK_EQ(pvpci_pvfront_disable_msi(f, V0), 0);
-	PH_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 3, pirqs, &hint), -EIO);
-	PH_CHECK_EQ(hint, 2);
-	PH_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 16, pirqs, &hint), -EIO);
-	PH_CHECK_EQ(hint, 8);
-	PH_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 8, pirqs, &hint), 0);
-	PH_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 2, pirqs, &hint), -EIO); /* on */
+			TC_CHECK(pirqs[i] != pirqs[j]);
+	TC_CHECK_EQ(tc_send(g->rep[1], pirqs[3]), 0);
+	TC_CHECK(wait_irqs(f, 1, PH_TIMEOUT_MS));
+	TC_CHECK_EQ(tc_send(g->rep[1], irq_last), 0);
+	TC_CHECK_EQ(pvpci_pvfront_disable_msi(f, V0), 0);
+	TC_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 3, pirqs, &hint), -EIO);
+	TC_CHECK_EQ(hint, 2);
+	TC_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 16, pirqs, &hint), -EIO);
+	TC_CHECK_EQ(hint, 8);
+	TC_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 8, pirqs, &hint), 0);
+	TC_CHECK_EQ(pvpci_pvfront_enable_multi_msi(f, V0, 2, pirqs, &hint), -EIO); /* on */
 	return script_idle(g, f);
 }
 
@@ -343,7 +343,7 @@ static int script_aer(struct guest *g, struct pvpci_pvfront *f)
 	int c = next_cmd(g, f, 20000); /* the test says when the flow has ended */
 
 	if (c >= 0)
-		PH_CHECK_EQ(ph_send(g->rep[1], aer_seq), 0);
+		TC_CHECK_EQ(tc_send(g->rep[1], aer_seq), 0);
 	return script_idle(g, f);
 }
 
@@ -361,7 +361,7 @@ static uint32_t aer_flow(struct ph_env *e, struct guest *g, int channel, int *re
 	*result = 0;
 	for (int i = 0; i < 5000 && *result == 0; i++) {
 		assert_int_equal(ph_be_aer_result(&e->be, result, kills), 0);
-		ph_sleep_ms(2);
+		tc_sleep_ms(2);
 	}
 	say(g, 1);
 	return rep(g);
@@ -441,7 +441,7 @@ static void aer_without_handler_destroys_the_domain(void **state)
 	assert_int_equal(ph_be_aer(&e->be, NIC, PVPCI_AER_CHANNEL_NORMAL), 0);
 	for (int i = 0; i < 5000 && result == 0; i++) {
 		assert_int_equal(ph_be_aer_result(&e->be, &result, &kills), 0);
-		ph_sleep_ms(2);
+		tc_sleep_ms(2);
 	}
 	assert_int_equal(result, PVPCI_AER_RESULT_DISCONNECT);
 	assert_int_equal(kills, 1);
@@ -474,7 +474,7 @@ static void aer_unanswered_times_out_to_the_defaults(void **state)
 	assert_int_equal(ph_be_aer(&e->be, NIC, PVPCI_AER_CHANNEL_NORMAL), -EBUSY);
 	for (int i = 0; i < 5000 && result == 0; i++) {
 		assert_int_equal(ph_be_aer_result(&e->be, &result, &kills), 0);
-		ph_sleep_ms(2);
+		tc_sleep_ms(2);
 	}
 	assert_int_equal(result, PVPCI_AER_RESULT_RECOVERED); /* CAN_RECOVER, RECOVERED... */
 	assert_int_equal(kills, 0);
@@ -492,15 +492,15 @@ static int script_timeout(struct guest *g, struct pvpci_pvfront *f)
 {
 	uint32_t v = 0;
 
-	PH_CHECK_EQ(next_cmd(g, f, PH_TIMEOUT_MS), 1); /* the backend is stopped */
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, 0, 2, &v), -ETIMEDOUT);
-	PH_CHECK_EQ(pvpci_pvfront_last_err(f), XEN_PCI_ERR_dev_not_found);
-	PH_CHECK_EQ(ph_send(g->rep[1], 1), 0);
-	PH_CHECK_EQ(next_cmd(g, f, PH_TIMEOUT_MS), 2); /* the backend runs again */
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, PCI_REG_REVISION, 4, &v), 0);
-	PH_CHECK_EQ(v, 0x02000001u); /* the class, not the late vendor answer */
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, 0, 2, &v), 0);
-	PH_CHECK_EQ(v, 0x8086);
+	TC_CHECK_EQ(next_cmd(g, f, PH_TIMEOUT_MS), 1); /* the backend is stopped */
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, 0, 2, &v), -ETIMEDOUT);
+	TC_CHECK_EQ(pvpci_pvfront_last_err(f), XEN_PCI_ERR_dev_not_found);
+	TC_CHECK_EQ(tc_send(g->rep[1], 1), 0);
+	TC_CHECK_EQ(next_cmd(g, f, PH_TIMEOUT_MS), 2); /* the backend runs again */
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, PCI_REG_REVISION, 4, &v), 0);
+	TC_CHECK_EQ(v, 0x02000001u); /* the class, not the late vendor answer */
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, 0, 2, &v), 0);
+	TC_CHECK_EQ(v, 0x8086);
 	return script_idle(g, f);
 }
 
@@ -534,12 +534,12 @@ static int script_reconnect(struct guest *g, struct pvpci_pvfront *f)
 	struct pvpci_pvfront *f2;
 	uint32_t v = 0;
 
-	PH_CHECK(p);
+	TC_CHECK(p);
 	pvpci_pvfront_close(f);
 	g->closed = true;
-	PH_CHECK_EQ(pvpci_pvfront_connect(p, g->domid, NULL, &f2), 0);
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f2, V0, 0, 2, &v), 0);
-	PH_CHECK_EQ(v, 0x8086);
+	TC_CHECK_EQ(pvpci_pvfront_connect(p, g->domid, NULL, &f2), 0);
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f2, V0, 0, 2, &v), 0);
+	TC_CHECK_EQ(v, 0x8086);
 	pvpci_pvfront_close(f2);
 	pvpci_platform_close(p);
 	return 0;
@@ -555,8 +555,8 @@ static int script_read(struct guest *g, struct pvpci_pvfront *f)
 {
 	uint32_t v = 0;
 
-	PH_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, 0, 2, &v), 0);
-	PH_CHECK_EQ(v, 0x8086);
+	TC_CHECK_EQ(pvpci_pvfront_conf_read(f, V0, 0, 2, &v), 0);
+	TC_CHECK_EQ(v, 0x8086);
 	return 0;
 }
 
@@ -595,8 +595,8 @@ static int script_states(struct guest *g, struct pvpci_pvfront *f)
 		(void)pvpci_pvfront_wait(f, 5);
 		pvpci_pvfront_states(f, &own, NULL);
 	}
-	PH_CHECK_EQ(own, XenbusStateClosed);
-	PH_CHECK(!pvpci_pvfront_connected(f));
+	TC_CHECK_EQ(own, XenbusStateClosed);
+	TC_CHECK(!pvpci_pvfront_connected(f));
 	return 0;
 }
 
@@ -634,7 +634,7 @@ static void frontend_follows_a_scripted_backend(void **state)
 /* ---- A connect that fails cleans up ---- */
 
 struct failing {
-	struct ph_host *h;
+	struct tc_host *h;
 	unsigned domid;
 	int want; /* the errno connect must fail with */
 };
@@ -649,14 +649,14 @@ static int failing_connect_main(void *arg)
 	static const char *nodes[] = { "pci-op-ref", "event-channel", "magic" };
 	char path[96], v[32];
 
-	PH_CHECK(p);
-	PH_CHECK_EQ(pvpci_pvfront_connect(p, c->domid, &o, &f), c->want);
-	PH_CHECK(f == NULL);
-	PH_CHECK_EQ(ph_fe_state(pvpci_platform_xs(p), c->domid), XenbusStateInitialising);
+	TC_CHECK(p);
+	TC_CHECK_EQ(pvpci_pvfront_connect(p, c->domid, &o, &f), c->want);
+	TC_CHECK(f == NULL);
+	TC_CHECK_EQ(ph_fe_state(pvpci_platform_xs(p), c->domid), XenbusStateInitialising);
 	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(nodes); i++) {
 		snprintf(path, sizeof(path), "/local/domain/%u/device/pci/0/%s", c->domid,
 			 nodes[i]);
-		PH_CHECK_EQ(ph_xs_read(pvpci_platform_xs(p), path, v, sizeof(v)), -ENOENT);
+		TC_CHECK_EQ(ph_xs_read(pvpci_platform_xs(p), path, v, sizeof(v)), -ENOENT);
 	}
 	pvpci_platform_close(p);
 	exit(0); /* leak-checked */
@@ -688,13 +688,13 @@ static void failed_connect_leaves_initialising_and_no_nodes(void **state)
 		be_write(e, c.domid, "root_num", "0");
 		c.h = &e->h;
 		c.want = why[i];
-		pid = ph_spawn(failing_connect_main, &c);
+		pid = tc_spawn(failing_connect_main, &c);
 		assert_int_equal(ph_wait_fe_state(e->xs, c.domid, XenbusStateInitialised,
 						  PH_TIMEOUT_MS), 0);
 		gref = published_gref(e, c.domid);
 		if (why[i] == -ECONNREFUSED)
 			be_write(e, c.domid, "state", "5"); /* the backend refuses */
-		assert_int_equal(ph_join(pid, 20000), 0);
+		assert_int_equal(tc_join(pid, 20000), 0);
 		/* the page is no longer granted */
 		assert_int_not_equal(pvpci_gnt_map(e->dom0, c.domid, gref, 0, &page), 0);
 		assert_int_equal(ph_env_stop(e), 0);

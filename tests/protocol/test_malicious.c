@@ -160,7 +160,7 @@ static void op_fields_changed_while_the_backend_works(void **state)
 	f.sh = c.evil.sh;
 	assert_int_equal(pthread_create(&t, NULL, flip, &f), 0);
 	while (__atomic_load_n(&f.flips, __ATOMIC_RELAXED) < 1000) /* racing for real */
-		ph_sleep_ms(1);
+		tc_sleep_ms(1);
 	for (int i = 0; i < 3000; i++) {
 		__atomic_fetch_or(&c.evil.sh->flags, XEN_PCIF_active, __ATOMIC_SEQ_CST);
 		(void)pvpci_evtchn_notify(c.ep, c.evil.port);
@@ -171,7 +171,7 @@ static void op_fields_changed_while_the_backend_works(void **state)
 	}
 	f.stop = true;
 	pthread_join(t, NULL);
-	ph_sleep_ms(20);
+	tc_sleep_ms(20);
 	d = nic_info(&c);
 	assert_true(d.msix_vectors <= SH_INFO_MAX_VEC);
 	assert_true(d.msi_vectors <= 32);
@@ -515,7 +515,7 @@ static void event_flood_does_not_starve_other_guests(void **state)
 	/* the flood is on before the good guest starts (a loaded machine may not run the
 	 * flooder thread for a while) */
 	for (int i = 0; i < 5000 && evil_ops(&c, gi) == 0; i++)
-		ph_sleep_ms(1);
+		tc_sleep_ms(1);
 	assert_true(evil_ops(&c, gi) > 0);
 	start = pvpci_now_ns();
 	for (int i = 0; i < 2000; i++)
@@ -535,9 +535,9 @@ static int die_mid_op(void *arg)
 	struct pvpci_platform *p = ph_open(&c->e->h, c->evil_id);
 	struct ph_rawfe r;
 
-	PH_CHECK(p);
-	PH_CHECK_EQ(ph_rawfe_init(&r, p, c->evil_id), 0);
-	PH_CHECK_EQ(ph_rawfe_connect(&r), 0);
+	TC_CHECK(p);
+	TC_CHECK_EQ(ph_rawfe_init(&r, p, c->evil_id), 0);
+	TC_CHECK_EQ(ph_rawfe_connect(&r), 0);
 	r.sh->op = op_of(XEN_PCI_OP_enable_msi, V_NIC);
 	for (int i = 0; i < 100; i++) {
 		__atomic_fetch_or(&r.sh->flags, XEN_PCIF_active, __ATOMIC_SEQ_CST);
@@ -551,11 +551,11 @@ static void guest_that_dies_mid_op(void **state)
 	struct ctx c;
 
 	setup(&c, false);
-	assert_int_equal(ph_join(ph_spawn(die_mid_op, &c), PH_TIMEOUT_MS), 0);
+	assert_int_equal(tc_join(tc_spawn(die_mid_op, &c), PH_TIMEOUT_MS), 0);
 	good_still_served(&c);
 	assert_int_equal(pvpci_domain_destroy(c.e->dom0, c.evil_id), 0);
 	for (int i = 0; i < 5000 && nic_info(&c).assigned; i++)
-		ph_sleep_ms(2);
+		tc_sleep_ms(2);
 	assert_false(nic_info(&c).assigned);
 	assert_int_equal(nic_info(&c).msi_vectors, 0);
 	done(&c);
@@ -713,7 +713,7 @@ static void frontend_state_garbage_is_ignored(void **state)
 	setup(&c, false);
 	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(bad); i++)
 		assert_int_equal(ph_rawfe_node(&c.evil, "state", bad[i]), 0);
-	ph_sleep_ms(30);
+	tc_sleep_ms(30);
 	assert_int_equal(ph_be_state(c.e->xs, c.evil_id), XenbusStateInitialised);
 	assert_true(nic_info(&c).assigned);
 	assert_int_equal(ph_rawfe_connect(&c.evil), 0);

@@ -85,7 +85,7 @@ static void coldplug_initialising_initwait_initialised_connected(void **state)
 	assigned(e, NIC, true);
 	/* the three nodes alone do not attach: the frontend must say Initialised */
 	assert_int_equal(ph_rawfe_node(&r, "pci-op-ref", "8"), 0);
-	ph_sleep_ms(50);
+	tc_sleep_ms(50);
 	assert_int_equal(ph_be_state(e->xs, domid), XenbusStateInitialised);
 	assert_int_equal(ph_rawfe_publish(&r), 0);
 	assert_int_equal(ph_wait_be_state(e->xs, domid, XenbusStateConnected, PH_TIMEOUT_MS), 0);
@@ -105,7 +105,7 @@ static void hotplug_reconfiguring_reconfigured_connected(void **state)
 	assert_int_equal(ph_rawfe_connect(&r), 0);
 	assert_int_equal(ph_hotplug(e->xs, domid, MF0), 1);
 	/* the backend waits for the frontend to follow into Reconfiguring */
-	ph_sleep_ms(50);
+	tc_sleep_ms(50);
 	assert_int_equal(ph_be_state(e->xs, domid), XenbusStateReconfiguring);
 	assert_int_equal(ph_be_node(e->xs, domid, "state-1", v, sizeof(v)), 0);
 	assert_string_equal(v, "1");
@@ -117,7 +117,7 @@ static void hotplug_reconfiguring_reconfigured_connected(void **state)
 	assert_string_equal(v, "0000:00:01.00");
 	vendor_is(&r, ph_bdf(0, 1, 0), 0x10de);
 	/* Reconfigured until the frontend is Connected again */
-	ph_sleep_ms(30);
+	tc_sleep_ms(30);
 	assert_int_equal(ph_be_state(e->xs, domid), XenbusStateReconfigured);
 	assert_int_equal(ph_rawfe_node(&r, "state", "4"), 0);
 	assert_int_equal(ph_wait_be_state(e->xs, domid, XenbusStateConnected, PH_TIMEOUT_MS), 0);
@@ -206,7 +206,7 @@ static void closed_offline_releases_devices(void **state)
 	assert_int_equal(ph_xs_write(e->xs, path, "0"), 0);
 	assert_int_equal(ph_rawfe_node(&r, "state", "6"), 0);
 	assert_int_equal(ph_wait_be_state(e->xs, domid, XenbusStateClosed, PH_TIMEOUT_MS), 0);
-	ph_sleep_ms(20);
+	tc_sleep_ms(20);
 	assigned(e, NIC, false);
 	assigned(e, MF0, false);
 	finish(e, gp);
@@ -230,7 +230,7 @@ static void frontend_gone_releases_devices(void **state)
 		assert_int_equal(ph_be_device(&e->be, NIC, &d), 0);
 		if (!d.assigned)
 			break;
-		ph_sleep_ms(2);
+		tc_sleep_ms(2);
 	}
 	assigned(e, NIC, false);
 	finish(e, gp);
@@ -250,7 +250,7 @@ static void backend_directory_removed_frees_the_guest(void **state)
 	assert_int_equal(ph_remove_all(e->xs, domid), 0);
 	for (int i = 0; i < 5000 && n > 0; i++) {
 		n = ph_be_guests(&e->be, &gi, 1);
-		ph_sleep_ms(2);
+		tc_sleep_ms(2);
 	}
 	assert_int_equal(n, 0);
 	assigned(e, NIC, false);

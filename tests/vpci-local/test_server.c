@@ -43,7 +43,7 @@ static const struct model models[] = {
 };
 
 struct fx {
-	struct th_host h;
+	struct tc_host h;
 	struct pvpci_platform *d0;
 	struct xs_handle *xs;
 	unsigned g1, g2;
@@ -100,24 +100,24 @@ static int server_main(void *arg)
 	pvpci_log_init(&lg, NULL, NULL);
 	lg.max_level = PVPCI_LOG_ERR;
 	o.log = &lg;
-	CHECK(p);
-	CHECK_EQ(pvpci_vpci_server_create(p, &o, &s), 0);
-	CHECK_EQ(pvpci_vpci_server_start(s), 0);
+	TC_CHECK(p);
+	TC_CHECK_EQ(pvpci_vpci_server_create(p, &o, &s), 0);
+	TC_CHECK_EQ(pvpci_vpci_server_start(s), 0);
 	for (;;) {
 		struct pollfd fds[PVPCI_VPCI_SERVER_NFDS + 1];
 		int timeout = -1, n = pvpci_vpci_server_poll_prepare(s, fds, 2, &timeout);
 		uint32_t req;
 
 		fds[n++] = (struct pollfd){ .fd = a->cmd_rd, .events = POLLIN };
-		CHECK(poll(fds, (nfds_t)n, timeout) >= 0 || errno == EINTR);
-		CHECK_EQ(pvpci_vpci_server_process(s), 0);
+		TC_CHECK(poll(fds, (nfds_t)n, timeout) >= 0 || errno == EINTR);
+		TC_CHECK_EQ(pvpci_vpci_server_process(s), 0);
 		if (!fds[n - 1].revents)
 			continue;
-		if (th_recv(a->cmd_rd, &req, 0) < 0)
+		if (tc_recv(a->cmd_rd, &req, 0) < 0)
 			break; /* the test closed the pipe: stop */
 		int r = pvpci_vpci_server_raise_irq(s, nic, (enum pvpci_irq_kind)(req >> 16),
 						    req & 0xffff);
-		CHECK_EQ(th_send(a->ans_wr, (uint32_t)r), 0);
+		TC_CHECK_EQ(tc_send(a->ans_wr, (uint32_t)r), 0);
 	}
 	pvpci_vpci_server_destroy(s);
 	pvpci_platform_close(p);
@@ -132,7 +132,7 @@ static void server_start_spin(uint64_t spin_ns)
 	assert_int_equal(pipe(cmd), 0);
 	assert_int_equal(pipe(ans), 0);
 	a = (struct srv_args){ spin_ns, cmd[0], ans[1], cmd[1], ans[0] };
-	F.srv = th_spawn(server_main, &a);
+	F.srv = tc_spawn(server_main, &a);
 	close(cmd[0]);
 	close(ans[1]);
 	F.cmd_wr = cmd[1];
@@ -150,7 +150,7 @@ static int server_stop(void)
 
 	if (F.srv > 0) {
 		close(F.cmd_wr);
-		r = th_join(F.srv, T_MS);
+		r = tc_join(F.srv, T_MS);
 		close(F.ans_rd);
 	}
 	F.srv = 0;
@@ -162,7 +162,7 @@ static int server_stop(void)
 static int setup_common(bool with_server, uint64_t spin_ns)
 {
 	memset(&F, 0, sizeof(F));
-	if (th_host_start(&F.h, NULL) < 0)
+	if (tc_host_start(&F.h, NULL) < 0)
 		return -1;
 	F.d0 = th_open(&F.h, 0, true);
 	if (!F.d0 || pvpci_domain_create(F.d0, "g1", &F.g1) < 0 ||
@@ -191,7 +191,7 @@ static int teardown(void **state)
 	int rs = server_stop();
 
 	pvpci_platform_close(F.d0);
-	int rh = th_host_stop(&F.h);
+	int rh = tc_host_stop(&F.h);
 	return rs == 0 && rh == 0 ? 0 : -1;
 }
 
@@ -230,8 +230,8 @@ static int guest_main(void *arg)
 
 	pvpci_log_init(&lg, NULL, NULL);
 	lg.max_level = PVPCI_LOG_ERR - 1; /* quiet: failures are checked */
-	CHECK(p);
-	CHECK_EQ(pvpci_vpci_guest_connect(p, T_MS, &lg, &g), 0);
+	TC_CHECK(p);
+	TC_CHECK_EQ(pvpci_vpci_guest_connect(p, T_MS, &lg, &g), 0);
 	r = a->body(p, g, a);
 	pvpci_vpci_guest_close(g);
 	pvpci_platform_close(p);
@@ -251,7 +251,7 @@ static pid_t guest_spawn(unsigned domid, int (*body)(struct pvpci_platform *,
 	assert_int_equal(pipe(a2g), 0);
 	assert_int_equal(pipe(g2a), 0);
 	a = (struct guest_args){ domid, a2g[0], g2a[1], body };
-	pid = th_spawn(guest_main, &a);
+	pid = tc_spawn(guest_main, &a);
 	close(a2g[0]);
 	close(g2a[1]);
 	*to_guest = a2g[1];
@@ -264,7 +264,7 @@ static int run_guest(unsigned domid, int (*body)(struct pvpci_platform *,
 {
 	int to, from;
 	pid_t pid = guest_spawn(domid, body, &to, &from);
-	int r = th_join(pid, 3 * T_MS);
+	int r = tc_join(pid, 3 * T_MS);
 
 	close(to);
 	close(from);
@@ -276,7 +276,7 @@ static uint32_t cfg(struct pvpci_vpci_guest *g, unsigned dev, unsigned fn, unsig
 {
 	uint32_t v = 0;
 
-	CHECK_EQ(pvpci_vpci_guest_cfg_read(g, (struct pvpci_sbdf){ 0, 0, (uint8_t)dev,
+	TC_CHECK_EQ(pvpci_vpci_guest_cfg_read(g, (struct pvpci_sbdf){ 0, 0, (uint8_t)dev,
 								  (uint8_t)fn }, reg, size, &v), 0);
 	return v;
 }
@@ -284,7 +284,7 @@ static uint32_t cfg(struct pvpci_vpci_guest *g, unsigned dev, unsigned fn, unsig
 static void cfg_w(struct pvpci_vpci_guest *g, unsigned dev, unsigned reg, unsigned size,
 		  uint32_t v)
 {
-	CHECK_EQ(pvpci_vpci_guest_cfg_write(g, (struct pvpci_sbdf){ 0, 0, (uint8_t)dev, 0 }, reg,
+	TC_CHECK_EQ(pvpci_vpci_guest_cfg_write(g, (struct pvpci_sbdf){ 0, 0, (uint8_t)dev, 0 }, reg,
 					    size, v), 0);
 }
 
@@ -303,31 +303,31 @@ static int body_list(struct pvpci_platform *p, struct pvpci_vpci_guest *g,
 				continue;
 			found++;
 			if (dev == 0 && fn == 0)
-				CHECK_EQ(id, 0x10fb8086);
+				TC_CHECK_EQ(id, 0x10fb8086);
 			else if (dev == 1 && fn == 0)
-				CHECK_EQ(id, 0x128b10de);
+				TC_CHECK_EQ(id, 0x128b10de);
 			else if (dev == 1 && fn == 1)
-				CHECK_EQ(id, 0x0e0f10de);
+				TC_CHECK_EQ(id, 0x0e0f10de);
 			else
-				CHECK(!"a device where none was given");
+				TC_CHECK(!"a device where none was given");
 		}
-	CHECK_EQ(found, 3);
+	TC_CHECK_EQ(found, 3);
 	/* the multi-function device says so in its slot */
-	CHECK(cfg(g, 1, 0, PCI_REG_HEADER_TYPE, 1) & PCI_HEADER_TYPE_MULTIFUNC);
+	TC_CHECK(cfg(g, 1, 0, PCI_REG_HEADER_TYPE, 1) & PCI_HEADER_TYPE_MULTIFUNC);
 	/* BAR0 of the NIC (64-bit prefetchable, 512K) sized the way a kernel does */
 	uint32_t orig = cfg(g, 0, 0, PCI_REG_BAR0, 4);
 	cfg_w(g, 0, PCI_REG_BAR0, 4, 0xffffffffu);
-	CHECK_EQ(cfg(g, 0, 0, PCI_REG_BAR0, 4), 0xfff8000c);
+	TC_CHECK_EQ(cfg(g, 0, 0, PCI_REG_BAR0, 4), 0xfff8000c);
 	cfg_w(g, 0, PCI_REG_BAR0 + 4, 4, 0xffffffffu);
-	CHECK_EQ(cfg(g, 0, 0, PCI_REG_BAR0 + 4, 4), 0xffffffffu);
+	TC_CHECK_EQ(cfg(g, 0, 0, PCI_REG_BAR0 + 4, 4), 0xffffffffu);
 	cfg_w(g, 0, PCI_REG_BAR0, 4, orig);
 	cfg_w(g, 0, PCI_REG_BAR0 + 4, 4, 0);
-	CHECK_EQ(cfg(g, 0, 0, PCI_REG_BAR0, 4), orig);
+	TC_CHECK_EQ(cfg(g, 0, 0, PCI_REG_BAR0, 4), orig);
 	/* the same device through the ECAM window (MMIO request) */
 	uint64_t v = 0;
-	CHECK_EQ(pvpci_vpci_guest_ioreq(g, PVPCI_IOREQ_TYPE_COPY, true,
+	TC_CHECK_EQ(pvpci_vpci_guest_ioreq(g, PVPCI_IOREQ_TYPE_COPY, true,
 					PVPCI_VPCI_ECAM_BASE + (1u << 15) + (1u << 12), 4, &v), 0);
-	CHECK_EQ(v, 0x0e0f10de);
+	TC_CHECK_EQ(v, 0x0e0f10de);
 	return 0;
 }
 
@@ -370,13 +370,13 @@ static uint64_t raw(struct pvpci_platform *p, struct pvpci_vpci_guest *g, uint8_
 	r->type = type;
 	__atomic_store_n(&r->flags, (uint8_t)((read ? PVPCI_IOREQ_DIR_READ : 0) | extra |
 					      PVPCI_IOREQ_STATE_READY), __ATOMIC_RELEASE);
-	CHECK_EQ(pvpci_vpci_guest_notify(g), 0);
+	TC_CHECK_EQ(pvpci_vpci_guest_notify(g), 0);
 	while ((__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & PVPCI_IOREQ_STATE_MASK) !=
 	       PVPCI_IORESP_STATE_READY) {
-		CHECK(pvpci_now_ns() < deadline);
+		TC_CHECK(pvpci_now_ns() < deadline);
 		int port = pvpci_evtchn_wait(p, 50);
 		if (port > 0)
-			CHECK_EQ(pvpci_evtchn_eoi(p, (unsigned)port, false), 0);
+			TC_CHECK_EQ(pvpci_evtchn_eoi(p, (unsigned)port, false), 0);
 	}
 	d = r->data;
 	__atomic_store_n(&r->flags, (uint8_t)PVPCI_IOREQ_STATE_NONE, __ATOMIC_RELEASE);
@@ -389,31 +389,31 @@ static int body_hostile(struct pvpci_platform *p, struct pvpci_vpci_guest *g,
 	const uint64_t nic = 0; /* guest 00:00.0, PCI_CONFIG address of register 0 */
 	volatile struct pvpci_ioreq *r = pvpci_vpci_guest_slot(g);
 
-	CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic, 3, 1, 0, true), 0xffffff);
-	CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic, 4, 1, PVPCI_IOREQ_DATA_IS_PTR, true),
+	TC_CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic, 3, 1, 0, true), 0xffffff);
+	TC_CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic, 4, 1, PVPCI_IOREQ_DATA_IS_PTR, true),
 		 0xffffffffu);
-	CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic, 4, 2, 0, true), 0xffffffffu);
-	CHECK_EQ(raw(p, g, 0x7f, nic, 4, 1, 0, true), 0xffffffffu);
-	CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PIO, 0xcfc, 4, 1, 0, true), 0xffffffffu);
-	CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic | 0x1000, 4, 1, 0, true),
+	TC_CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic, 4, 2, 0, true), 0xffffffffu);
+	TC_CHECK_EQ(raw(p, g, 0x7f, nic, 4, 1, 0, true), 0xffffffffu);
+	TC_CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PIO, 0xcfc, 4, 1, 0, true), 0xffffffffu);
+	TC_CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic | 0x1000, 4, 1, 0, true),
 		 0xffffffffu);
-	CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_COPY, 0xfee00000, 4, 1, 0, true), 0xffffffffu);
+	TC_CHECK_EQ(raw(p, g, PVPCI_IOREQ_TYPE_COPY, 0xfee00000, 4, 1, 0, true), 0xffffffffu);
 	/* a write with a pointer and a count: dropped, COMMAND unchanged */
 	raw(p, g, PVPCI_IOREQ_TYPE_PCI_CONFIG, nic | PCI_REG_COMMAND, 2, 64,
 	    PVPCI_IOREQ_DATA_IS_PTR, false);
-	CHECK_EQ(cfg(g, 0, 0, PCI_REG_COMMAND, 2) & PCI_CMD_MEMORY, 0);
+	TC_CHECK_EQ(cfg(g, 0, 0, PCI_REG_COMMAND, 2) & PCI_CMD_MEMORY, 0);
 	/* events without a request, and a slot in a state that is not READY: nothing is
 	 * answered, the server goes on */
 	for (int i = 0; i < 100; i++)
-		CHECK_EQ(pvpci_vpci_guest_notify(g), 0);
+		TC_CHECK_EQ(pvpci_vpci_guest_notify(g), 0);
 	__atomic_store_n(&r->flags, (uint8_t)0xf, __ATOMIC_RELEASE);
-	CHECK_EQ(pvpci_vpci_guest_notify(g), 0);
+	TC_CHECK_EQ(pvpci_vpci_guest_notify(g), 0);
 	struct timespec ts = { 0, 50 * 1000000 };
 	nanosleep(&ts, NULL);
-	CHECK_EQ(__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE), 0xf);
+	TC_CHECK_EQ(__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE), 0xf);
 	__atomic_store_n(&r->flags, (uint8_t)PVPCI_IOREQ_STATE_NONE, __ATOMIC_RELEASE);
 	/* and a proper request is still served */
-	CHECK_EQ(cfg(g, 0, 0, PCI_REG_VENDOR_ID, 4), 0x10fb8086);
+	TC_CHECK_EQ(cfg(g, 0, 0, PCI_REG_VENDOR_ID, 4), 0x10fb8086);
 	return 0;
 }
 
@@ -441,20 +441,20 @@ static int body_msi(struct pvpci_platform *p, struct pvpci_vpci_guest *g, struct
 	cfg_w(g, 0, 0x5c, 2, 0x4021);
 	cfg_w(g, 0, 0x60, 4, 0);
 	cfg_w(g, 0, 0x52, 2, cfg(g, 0, 0, 0x52, 2) | 1);
-	CHECK(cfg(g, 0, 0, 0x52, 2) & 1);
+	TC_CHECK(cfg(g, 0, 0, 0x52, 2) & 1);
 	/* the PIRQ the server bound for vector 0 */
 	snprintf(path, sizeof(path), PVPCI_VPCI_BE_FMT "/pirq/0000-00-00-0-msi-0",
 		 pvpci_vpci_guest_backend(g), a->domid);
 	v = xs_read(pvpci_platform_xs(p), XBT_NULL, path, &len);
-	CHECK(v);
+	TC_CHECK(v);
 	port = pvpci_pirq_bind(p, (unsigned)atoi(v));
 	free(v);
-	CHECK(port > 0);
-	CHECK_EQ(th_send(a->out, 1), 0);
-	CHECK_EQ(th_recv(a->in, &go, T_MS), 0);
-	CHECK_EQ(pvpci_evtchn_wait(p, T_MS), port);
-	CHECK_EQ(pvpci_evtchn_eoi(p, (unsigned)port, false), 0);
-	CHECK_EQ(th_send(a->out, 2), 0);
+	TC_CHECK(port > 0);
+	TC_CHECK_EQ(tc_send(a->out, 1), 0);
+	TC_CHECK_EQ(tc_recv(a->in, &go, T_MS), 0);
+	TC_CHECK_EQ(pvpci_evtchn_wait(p, T_MS), port);
+	TC_CHECK_EQ(pvpci_evtchn_eoi(p, (unsigned)port, false), 0);
+	TC_CHECK_EQ(tc_send(a->out, 2), 0);
 	return 0;
 }
 
@@ -462,8 +462,8 @@ static int raise_msi(unsigned vector)
 {
 	uint32_t r;
 
-	assert_int_equal(th_send(F.cmd_wr, (uint32_t)PVPCI_IRQ_MSI << 16 | vector), 0);
-	assert_int_equal(th_recv(F.ans_rd, &r, T_MS), 0);
+	assert_int_equal(tc_send(F.cmd_wr, (uint32_t)PVPCI_IRQ_MSI << 16 | vector), 0);
+	assert_int_equal(tc_recv(F.ans_rd, &r, T_MS), 0);
 	return (int)r;
 }
 
@@ -477,13 +477,13 @@ static void test_msi_reaches_guest_through_pirq(void **state)
 	/* not enabled yet: the device does not send it */
 	assert_int_equal(raise_msi(0), 0);
 	pid = guest_spawn(F.g1, body_msi, &to, &from);
-	assert_int_equal(th_recv(from, &v, 3 * T_MS), 0);
+	assert_int_equal(tc_recv(from, &v, 3 * T_MS), 0);
 	assert_int_equal(v, 1);
 	assert_int_equal(raise_msi(0), 1);
-	assert_int_equal(th_send(to, 1), 0);
-	assert_int_equal(th_recv(from, &v, T_MS), 0);
+	assert_int_equal(tc_send(to, 1), 0);
+	assert_int_equal(tc_recv(from, &v, T_MS), 0);
 	assert_int_equal(v, 2);
-	assert_int_equal(th_join(pid, T_MS), 0);
+	assert_int_equal(tc_join(pid, T_MS), 0);
 	close(to);
 	close(from);
 }
@@ -495,12 +495,12 @@ static int body_detached(struct pvpci_platform *p, struct pvpci_vpci_guest *g,
 {
 	uint32_t go;
 
-	CHECK_EQ(cfg(g, 0, 0, PCI_REG_VENDOR_ID, 4), 0x10fb8086);
-	CHECK_EQ(th_send(a->out, 1), 0);
-	CHECK_EQ(th_recv(a->in, &go, T_MS), 0);
+	TC_CHECK_EQ(cfg(g, 0, 0, PCI_REG_VENDOR_ID, 4), 0x10fb8086);
+	TC_CHECK_EQ(tc_send(a->out, 1), 0);
+	TC_CHECK_EQ(tc_recv(a->in, &go, T_MS), 0);
 	/* gone from under the guest; the other device stays */
-	CHECK_EQ(cfg(g, 0, 0, PCI_REG_VENDOR_ID, 4), 0xffffffffu);
-	CHECK_EQ(cfg(g, 1, 1, PCI_REG_VENDOR_ID, 4), 0x0e0f10de);
+	TC_CHECK_EQ(cfg(g, 0, 0, PCI_REG_VENDOR_ID, 4), 0xffffffffu);
+	TC_CHECK_EQ(cfg(g, 1, 1, PCI_REG_VENDOR_ID, 4), 0x0e0f10de);
 	return 0;
 }
 
@@ -516,11 +516,11 @@ static void test_detach_under_connected_guest(void **state)
 	attach_ok(F.g1, "03:00.0");
 	attach_ok(F.g1, "01:00.*");
 	pid_t pid = guest_spawn(F.g1, body_detached, &to, &from);
-	assert_int_equal(th_recv(from, &v, 3 * T_MS), 0);
+	assert_int_equal(tc_recv(from, &v, 3 * T_MS), 0);
 	assert_int_equal(pvpci_ts_vpci_detach(F.xs, 0, F.g1, nic, T_MS, &err), 0);
 	assert_string_equal(err.msg, ""); /* released by the server, not forced */
-	assert_int_equal(th_send(to, 1), 0);
-	assert_int_equal(th_join(pid, T_MS), 0);
+	assert_int_equal(tc_send(to, 1), 0);
+	assert_int_equal(tc_join(pid, T_MS), 0);
 	close(to);
 	close(from);
 	/* renumbered: the multi-function device's two entries are 0 and 1 now */
@@ -558,9 +558,9 @@ static int body_hang(struct pvpci_platform *p, struct pvpci_vpci_guest *g,
 {
 	uint32_t go;
 
-	CHECK_EQ(cfg(g, 0, 0, PCI_REG_VENDOR_ID, 4), 0x10fb8086);
-	CHECK_EQ(th_send(a->out, 1), 0);
-	(void)th_recv(a->in, &go, 3 * T_MS); /* killed before this ends */
+	TC_CHECK_EQ(cfg(g, 0, 0, PCI_REG_VENDOR_ID, 4), 0x10fb8086);
+	TC_CHECK_EQ(tc_send(a->out, 1), 0);
+	(void)tc_recv(a->in, &go, 3 * T_MS); /* killed before this ends */
 	return 1;
 }
 
@@ -572,9 +572,9 @@ static void test_killed_guest_then_new_session(void **state)
 	attach_ok(F.g1, "03:00.0");
 	attach_ok(F.g1, "01:00.*");
 	pid_t pid = guest_spawn(F.g1, body_hang, &to, &from);
-	assert_int_equal(th_recv(from, &v, 3 * T_MS), 0);
+	assert_int_equal(tc_recv(from, &v, 3 * T_MS), 0);
 	kill(pid, SIGKILL);
-	assert_int_equal(th_join(pid, T_MS), -1);
+	assert_int_equal(tc_join(pid, T_MS), -1);
 	close(to);
 	close(from);
 	assert_int_equal(run_guest(F.g1, body_list), 0);
