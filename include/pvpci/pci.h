@@ -217,6 +217,11 @@ struct pvpci_parse_err {
 	char msg[120];
 };
 
+/* Fills err (if non-NULL) with pos and a formatted message; returns -EINVAL (for parsers
+ * reporting through struct pvpci_parse_err). */
+int pvpci_parse_fail(struct pvpci_parse_err *err, size_t pos, const char *fmt, ...)
+	PVPCI_PRINTF(3, 4);
+
 /* "dddd:bb:dd.f" or "bb:dd.f" (hex); the whole string must match. */
 int pvpci_sbdf_parse(const char *s, struct pvpci_sbdf *out, struct pvpci_parse_err *err)
 	PVPCI_WUR;

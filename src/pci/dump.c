@@ -45,7 +45,7 @@ static int dump_fail(struct dump_parser *p, size_t pos, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return pci_parse_fail(p->err, pos, "line %zu: %s", p->line_no, what);
+	return pvpci_parse_fail(p->err, pos, "line %zu: %s", p->line_no, what);
 }
 
 static unsigned dump_round_size(unsigned end)
@@ -243,7 +243,7 @@ int pvpci_dump_parse(const char *text, size_t len, struct pvpci_dump *out, size_
 	if (n)
 		*n = 0;
 	if (!n || (!text && len) || (max && !out))
-		return pci_parse_fail(err, 0, "bad arguments");
+		return pvpci_parse_fail(err, 0, "bad arguments");
 	while (ls < len && !rc) {
 		size_t le = ls, next;
 

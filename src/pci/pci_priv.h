@@ -12,9 +12,6 @@
 /* Which wildcards an address may carry. */
 enum { PCI_WILD_DEV = 1, PCI_WILD_FN = 2 };
 
-/* Fills err (if non-NULL) with pos and a formatted message; returns -EINVAL. */
-int pci_parse_fail(struct pvpci_parse_err *err, size_t pos, const char *fmt, ...)
-	PVPCI_PRINTF(3, 4);
 /* Describes the byte at s[pos] for messages: "'x'", "end of input" or "byte 0x07". */
 const char *pci_describe_char(const char *s, size_t pos, char buf[16]);
 /* Scans "[dddd:]bb:dd.f" starting at s[*pos]; on success *pos is just past the address

@@ -49,7 +49,7 @@ static int set_bool(const char *s, size_t pos, size_t len, int *field,
 		*field = s[pos] - '0';
 		return 0;
 	}
-	return pci_parse_fail(err, pos, "expected 0 or 1 at %zu", pos);
+	return pvpci_parse_fail(err, pos, "expected 0 or 1 at %zu", pos);
 }
 
 static int set_rdm(const char *s, size_t pos, size_t len, enum pvpci_rdm_policy *field,
@@ -61,22 +61,22 @@ static int set_rdm(const char *s, size_t pos, size_t len, enum pvpci_rdm_policy 
 			return 0;
 		}
 	}
-	return pci_parse_fail(err, pos, "expected 'strict' or 'relaxed' at %zu", pos);
+	return pvpci_parse_fail(err, pos, "expected 'strict' or 'relaxed' at %zu", pos);
 }
 
 static int set_name(const char *s, size_t pos, size_t len, char *field, size_t cap,
 		    struct pvpci_parse_err *err)
 {
 	if (!len)
-		return pci_parse_fail(err, pos, "expected a name at %zu", pos);
+		return pvpci_parse_fail(err, pos, "expected a name at %zu", pos);
 	if (len >= cap)
-		return pci_parse_fail(err, pos + cap - 1, "name longer than %zu bytes at %zu",
+		return pvpci_parse_fail(err, pos + cap - 1, "name longer than %zu bytes at %zu",
 				      cap - 1, pos + cap - 1);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[pos + i];
 
 		if (c < 0x20 || c > 0x7e)
-			return pci_parse_fail(err, pos + i,
+			return pvpci_parse_fail(err, pos + i,
 					      "expected a printable character at %zu, found "
 					      "byte 0x%02x", pos + i, c);
 	}
@@ -96,18 +96,18 @@ static int parse_option(const char *s, size_t *pos, struct pvpci_pci_spec *out,
 	while (s[kpos + klen] && s[kpos + klen] != '=' && s[kpos + klen] != ',')
 		klen++;
 	if (!klen)
-		return pci_parse_fail(err, kpos, "expected a key at %zu", kpos);
+		return pvpci_parse_fail(err, kpos, "expected a key at %zu", kpos);
 	for (size_t i = 0; i < PVPCI_ARRAY_SIZE(spec_keys) && !k; i++)
 		if (word_is(s + kpos, klen, spec_keys[i].name))
 			k = &spec_keys[i];
 	if (!k)
-		return pci_parse_fail(err, kpos, "unknown key '%.*s' at %zu (expected permissive, "
+		return pvpci_parse_fail(err, kpos, "unknown key '%.*s' at %zu (expected permissive, "
 				      "msitranslate, power_mgmt, seize, rdm_policy or name)",
 				      (int)(klen > 24 ? 24 : klen), s + kpos, kpos);
 	if (s[kpos + klen] != '=')
-		return pci_parse_fail(err, kpos + klen, "expected '=' at %zu", kpos + klen);
+		return pvpci_parse_fail(err, kpos + klen, "expected '=' at %zu", kpos + klen);
 	if (*seen & (1u << (k - spec_keys)))
-		return pci_parse_fail(err, kpos, "duplicate key '%s' at %zu", k->name, kpos);
+		return pvpci_parse_fail(err, kpos, "duplicate key '%s' at %zu", k->name, kpos);
 	*seen |= 1u << (k - spec_keys);
 	vpos = kpos + klen + 1;
 	while (s[vpos + vlen] && s[vpos + vlen] != ',')
@@ -136,10 +136,10 @@ static int parse_vslot(const char *s, size_t *pos, int *vslot, struct pvpci_pars
 		n++;
 	}
 	if (!n)
-		return pci_parse_fail(err, start, "expected a hex slot number after '@' at %zu",
+		return pvpci_parse_fail(err, start, "expected a hex slot number after '@' at %zu",
 				      start);
 	if (v > 0x1f)
-		return pci_parse_fail(err, start, "vslot %x out of range 0-1f at %zu", v, start);
+		return pvpci_parse_fail(err, start, "vslot %x out of range 0-1f at %zu", v, start);
 	*vslot = (int)v;
 	*pos = start + n;
 	return 0;
@@ -166,9 +166,9 @@ int pvpci_pci_spec_parse(const char *s, struct pvpci_pci_spec *out,
 	int rc;
 
 	if (!s || !out)
-		return pci_parse_fail(err, 0, "no PCI spec given");
+		return pvpci_parse_fail(err, 0, "no PCI spec given");
 	if (!*s)
-		return pci_parse_fail(err, 0, "empty PCI spec: expected [dddd:]bb:dd.f at 0");
+		return pvpci_parse_fail(err, 0, "empty PCI spec: expected [dddd:]bb:dd.f at 0");
 	spec_defaults(&sp);
 	rc = pci_scan_addr(s, &pos, PCI_WILD_FN, &sp.addr, err);
 	if (rc)
@@ -181,7 +181,7 @@ int pvpci_pci_spec_parse(const char *s, struct pvpci_pci_spec *out,
 	}
 	while (s[pos]) {
 		if (s[pos] != ',')
-			return pci_parse_fail(err, pos, "expected ',' or end at %zu, found %s", pos,
+			return pvpci_parse_fail(err, pos, "expected ',' or end at %zu, found %s", pos,
 					      pci_describe_char(s, pos, cb));
 		pos++;
 		rc = parse_option(s, &pos, &sp, &seen, err);

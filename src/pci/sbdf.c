@@ -13,7 +13,7 @@
 
 #include "pci_priv.h"
 
-int pci_parse_fail(struct pvpci_parse_err *err, size_t pos, const char *fmt, ...)
+int pvpci_parse_fail(struct pvpci_parse_err *err, size_t pos, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -53,7 +53,7 @@ static int scan_hex(const char *s, size_t *pos, unsigned max_digits, unsigned *v
 		n++;
 	}
 	if (!n)
-		return pci_parse_fail(err, *pos, "expected hex digit at %zu, found %s", *pos,
+		return pvpci_parse_fail(err, *pos, "expected hex digit at %zu, found %s", *pos,
 				      pci_describe_char(s, *pos, cb));
 	*pos += n;
 	*val = v;
@@ -67,7 +67,7 @@ static int expect_char(const char *s, size_t *pos, char want, struct pvpci_parse
 	char cb[16];
 
 	if (s[*pos] != want)
-		return pci_parse_fail(err, *pos, "expected '%c' at %zu, found %s", want, *pos,
+		return pvpci_parse_fail(err, *pos, "expected '%c' at %zu, found %s", want, *pos,
 				      pci_describe_char(s, *pos, cb));
 	(*pos)++;
 	return 0;
@@ -91,7 +91,7 @@ static int scan_dev(const char *s, size_t *pos, unsigned wild, struct pvpci_sbdf
 	if (rc)
 		return rc;
 	if (v > 0x1f)
-		return pci_parse_fail(err, start, "device %x out of range 0-1f at %zu", v, start);
+		return pvpci_parse_fail(err, start, "device %x out of range 0-1f at %zu", v, start);
 	out->a.dev = (uint8_t)v;
 	return 0;
 }
@@ -118,7 +118,7 @@ static int scan_fn(const char *s, size_t *pos, unsigned wild, struct pvpci_sbdf_
 	if (rc)
 		return rc;
 	if (v > 7)
-		return pci_parse_fail(err, start, "function %x out of range 0-7 at %zu", v, start);
+		return pvpci_parse_fail(err, start, "function %x out of range 0-7 at %zu", v, start);
 	out->a.fn = (uint8_t)v;
 	return 0;
 }
@@ -142,7 +142,7 @@ static int scan_after_first(const char *s, size_t *pos, unsigned wild, unsigned 
 			if (s[*pos] == ':')
 				goto long_form;
 			if (s[*pos] != '.')
-				return pci_parse_fail(err, *pos,
+				return pvpci_parse_fail(err, *pos,
 						      "expected ':' or '.' at %zu, found %s", *pos,
 						      pci_describe_char(s, *pos, cb));
 		}
@@ -156,7 +156,7 @@ static int scan_after_first(const char *s, size_t *pos, unsigned wild, unsigned 
 	if (rc)
 		return rc;
 	if (s[*pos] != ':')
-		return pci_parse_fail(err, *pos,
+		return pvpci_parse_fail(err, *pos,
 				      "expected ':' at %zu, found %s (after domain %04x comes "
 				      "bus:device.function)", *pos, pci_describe_char(s, *pos, cb), a);
 long_form:
@@ -188,7 +188,7 @@ static int expect_end(const char *s, size_t pos, struct pvpci_parse_err *err)
 	char cb[16];
 
 	if (s[pos])
-		return pci_parse_fail(err, pos, "expected end of address at %zu, found %s", pos,
+		return pvpci_parse_fail(err, pos, "expected end of address at %zu, found %s", pos,
 				      pci_describe_char(s, pos, cb));
 	return 0;
 }
@@ -200,7 +200,7 @@ int pvpci_sbdf_parse(const char *s, struct pvpci_sbdf *out, struct pvpci_parse_e
 	int rc;
 
 	if (!s || !out)
-		return pci_parse_fail(err, 0, "no address given");
+		return pvpci_parse_fail(err, 0, "no address given");
 	rc = pci_scan_addr(s, &pos, 0, &p, err);
 	if (!rc)
 		rc = expect_end(s, pos, err);
@@ -224,7 +224,7 @@ int pvpci_pattern_parse(const char *s, struct pvpci_sbdf_pattern *out,
 	int rc;
 
 	if (!s || !out)
-		return pci_parse_fail(err, 0, "no address given");
+		return pvpci_parse_fail(err, 0, "no address given");
 	rc = pci_scan_addr(s, &pos, PCI_WILD_DEV | PCI_WILD_FN, &p, err);
 	if (!rc)
 		rc = expect_end(s, pos, err);
@@ -256,7 +256,7 @@ int pvpci_hide_list_parse(const char *s, struct pvpci_sbdf_pattern *out, size_t 
 	if (n)
 		*n = 0;
 	if (!s || !n || (max && !out))
-		return pci_parse_fail(err, 0, "no hide list given");
+		return pvpci_parse_fail(err, 0, "no hide list given");
 	for (pos = skip_space(s, 0); s[pos]; pos = skip_space(s, pos)) {
 		open = pos;
 		rc = expect_char(s, &pos, '(', err);
@@ -271,7 +271,7 @@ int pvpci_hide_list_parse(const char *s, struct pvpci_sbdf_pattern *out, size_t 
 		if (rc)
 			return rc;
 		if (count >= max) {
-			pci_parse_fail(err, open, "more than %zu entries at %zu", max, open);
+			pvpci_parse_fail(err, open, "more than %zu entries at %zu", max, open);
 			return -E2BIG;
 		}
 		out[count++] = p;

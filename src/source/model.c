@@ -52,21 +52,6 @@ struct parse_ctx {
 	struct model_extra x;
 };
 
-static int line_err(struct pvpci_parse_err *err, size_t pos, const char *fmt, ...)
-	PVPCI_PRINTF(3, 4);
-static int line_err(struct pvpci_parse_err *err, size_t pos, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return -EINVAL;
-	err->pos = pos;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* A hex size ("80000" or "0x80000"): non-zero, a power of two. */
 static int parse_size(const char *tok, size_t n, uint64_t *out)
 {
@@ -98,20 +83,20 @@ static int vpd_line(struct parse_ctx *c, bool mine, const char *p, size_t pos,
 		if (*p == ' ' || *p == '\t')
 			continue;
 		if (!isxdigit((unsigned char)*p))
-			return line_err(err, pos, "vpd: '%c' is not a hex digit", *p);
+			return pvpci_parse_fail(err, pos, "vpd: '%c' is not a hex digit", *p);
 		cur = cur * 16 + (unsigned)(isdigit((unsigned char)*p) ? *p - '0' :
 					    tolower((unsigned char)*p) - 'a' + 10);
 		if (++nib % 2)
 			continue;
 		if (mine) {
 			if (c->x.vpd_len >= MODEL_VPD_MAX)
-				return line_err(err, pos, "vpd: image over %u bytes", MODEL_VPD_MAX);
+				return pvpci_parse_fail(err, pos, "vpd: image over %u bytes", MODEL_VPD_MAX);
 			c->x.vpd[c->x.vpd_len++] = (uint8_t)cur;
 		}
 		cur = 0;
 	}
 	if (nib % 2)
-		return line_err(err, pos, "vpd: odd number of hex digits");
+		return pvpci_parse_fail(err, pos, "vpd: odd number of hex digits");
 	if (mine)
 		c->x.has_vpd = true;
 	return 0;
@@ -129,21 +114,21 @@ static int size_line(struct parse_ctx *c, bool mine, unsigned slot, const char *
 		p++;
 	n = strcspn(p, " \t\r\n");
 	if (n == 0)
-		return line_err(err, pos, "%s: missing size", name);
+		return pvpci_parse_fail(err, pos, "%s: missing size", name);
 	rc = parse_size(p, n, &v);
 	if (rc == -ERANGE)
-		return line_err(err, pos, "%s: size %.*s is not a power of two", name, (int)n, p);
+		return pvpci_parse_fail(err, pos, "%s: size %.*s is not a power of two", name, (int)n, p);
 	if (rc < 0)
-		return line_err(err, pos, "%s: bad size '%.*s' (hex expected)", name, (int)n, p);
+		return pvpci_parse_fail(err, pos, "%s: bad size '%.*s' (hex expected)", name, (int)n, p);
 	p += n;
 	while (*p == ' ' || *p == '\t' || *p == '\r')
 		p++;
 	if (*p && *p != '\n')
-		return line_err(err, pos, "%s: trailing text '%s'", name, p);
+		return pvpci_parse_fail(err, pos, "%s: trailing text '%s'", name, p);
 	if (!mine)
 		return 0;
 	if (c->x.has_size[slot])
-		return line_err(err, pos, "%s: size given twice", name);
+		return pvpci_parse_fail(err, pos, "%s: size given twice", name);
 	c->x.has_size[slot] = true;
 	c->x.size[slot] = v;
 	c->x.line_pos[slot] = pos;
@@ -163,7 +148,7 @@ static int on_comment(void *arg, size_t dev, const char *line, struct pvpci_pars
 	n = strcspn(p, " \t\r\n");
 	if (n >= 4 && strncmp(p, "bar", 3) == 0 && isdigit((unsigned char)p[3])) {
 		if (n != 4 || p[3] > '5')
-			return line_err(err, pos,
+			return pvpci_parse_fail(err, pos,
 					"%.*s: no such BAR (bar0..bar5; the ROM is '# rom SIZE')",
 					(int)n, p);
 		return size_line(c, mine, (unsigned)(p[3] - '0'), p + n, pos, err);
@@ -296,6 +281,17 @@ static int read_file(const char *path, char **text, size_t *len, struct pvpci_pa
 	return 0;
 }
 
+/* The model file's text, with *err (local when NULL) cleared first. */
+static int model_read(const char *path, char **text, size_t *len, struct pvpci_parse_err **err,
+		      struct pvpci_parse_err *local)
+{
+	if (!*err)
+		*err = local;
+	(*err)->pos = 0;
+	(*err)->msg[0] = 0;
+	return read_file(path, text, len, *err);
+}
+
 int pvpci_model_open(const char *path, size_t index, const struct pvpci_log *log,
 		     struct pvpci_source **out, struct pvpci_parse_err *err)
 {
@@ -304,13 +300,9 @@ int pvpci_model_open(const char *path, size_t index, const struct pvpci_log *log
 	size_t len;
 	int rc;
 
-	if (!err)
-		err = &local;
 	if (!path || !out)
 		return -EINVAL;
-	err->pos = 0;
-	err->msg[0] = 0;
-	rc = read_file(path, &text, &len, err);
+	rc = model_read(path, &text, &len, &err, &local);
 	if (rc < 0)
 		return rc;
 	rc = pvpci_model_open_text(text, len, index, log, out, err);
@@ -327,13 +319,9 @@ int pvpci_model_count(const char *path, size_t *n, struct pvpci_parse_err *err)
 	size_t len;
 	int rc;
 
-	if (!err)
-		err = &local;
 	if (!path || !n)
 		return -EINVAL;
-	err->pos = 0;
-	err->msg[0] = 0;
-	rc = read_file(path, &text, &len, err);
+	rc = model_read(path, &text, &len, &err, &local);
 	if (rc < 0)
 		return rc;
 	rc = parse(text, len, &c, &dumps, n, err);
