@@ -528,6 +528,25 @@ static int parse_global(struct guest *g, int argc, char **argv, const char **dir
 	return optind;
 }
 
+/* Checks the command and its arguments before anything connects: PVPCI_EXIT_OK, or the
+ * usage exit code with the reason printed. On xen only the first of the '::'-separated
+ * commands is checked here (each is checked when it runs). */
+static int check_command(struct guest *g, const char *name, int nsub, char **sub)
+{
+	int nchk = nsub;
+
+	if (g->xen)
+		for (nchk = 0; nchk < nsub && strcmp(sub[nchk], "::"); nchk++)
+			;
+	if (!strcmp(sub[0], "watch"))
+		return watch_opts(g, nsub, sub);
+	if (!guest_known(sub[0]))
+		return cli_usage_error(name, "unknown command '%s'", sub[0]);
+	if (guest_run(NULL, stdout, stderr, nchk, sub) != PVPCI_EXIT_OK)
+		return PVPCI_EXIT_USAGE; /* guest_run said why */
+	return PVPCI_EXIT_OK;
+}
+
 int cmd_guest(int argc, char **argv)
 {
 	struct guest *g = calloc(1, sizeof(*g));
@@ -556,19 +575,8 @@ int cmd_guest(int argc, char **argv)
 	char **sub = argv + first + 1;
 	int nsub = argc - first - 1;
 	bool watch = !strcmp(sub[0], "watch");
-	int nchk = nsub; /* xen: the first of the '::'-separated commands */
 
-	if (g->xen)
-		for (nchk = 0; nchk < nsub && strcmp(sub[nchk], "::"); nchk++)
-			;
-	if (watch)
-		code = watch_opts(g, nsub, sub);
-	else if (!guest_known(sub[0]))
-		code = cli_usage_error(argv[0], "unknown command '%s'", sub[0]);
-	else if (guest_run(NULL, stdout, stderr, nchk, sub) != PVPCI_EXIT_OK)
-		code = PVPCI_EXIT_USAGE; /* guest_run said why */
-	else
-		code = PVPCI_EXIT_OK;
+	code = check_command(g, argv[0], nsub, sub);
 	if (code != PVPCI_EXIT_OK) {
 		free(g);
 		return code;
