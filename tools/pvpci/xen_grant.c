@@ -115,8 +115,8 @@ int xen_grant_device(struct pvpci_platform *p, unsigned domid, struct pvpci_sbdf
 		}
 	}
 	r = bars_perm(p, domid, src, name, allow, &done, err);
-	if (read_irq(name, &irq) == 0 && irq) {
-		int ri = pvpci_priv_irq_permission(p, domid, irq, allow && r == 0);
+	if ((!allow || r == 0) && read_irq(name, &irq) == 0 && irq) {
+		int ri = pvpci_priv_irq_permission(p, domid, irq, allow);
 
 		irq_ok = ri == 0;
 		if (ri < 0)
