@@ -50,12 +50,43 @@ static int write_be(struct pvb_guest *g, const char *node, const char *fmt, unsi
 	return rc ? rc : pvpci_xs_printf(XS(g), p, fmt, v);
 }
 
+/* Writes the backend state only while the backend directory is there (its `state`
+ * node): written after the toolstack removed the directory, it would create the node
+ * again and keep the removed guest alive. One transaction, retried on conflict;
+ * -ENOENT when the directory is gone (the event of its removal frees the guest). */
+static int write_state_if_present(struct pvb_guest *g, unsigned s)
+{
+	char p[PVB_PATH_MAX], v[16];
+	int rc = gpath(g, p, "state");
+
+	for (int i = 0; rc == 0 && i < 8; i++) {
+		xs_transaction_t t = xs_transaction_start(XS(g));
+
+		if (t == XBT_NULL)
+			return -EIO;
+		rc = pvpci_xs_read_t(XS(g), t, p, v, sizeof(v));
+		snprintf(v, sizeof(v), "%u", s);
+		if (rc == 0 && !xs_write(XS(g), t, p, v, strlen(v)))
+			rc = -EIO;
+		if (!xs_transaction_end(XS(g), t, rc != 0) && rc == 0) {
+			if (errno != EAGAIN)
+				return -EIO;
+			continue; /* conflict: read again */
+		}
+		return rc;
+	}
+	return rc ? rc : -EAGAIN;
+}
+
 static void switch_state(struct pvb_guest *g, int s)
 {
+	int rc;
+
 	if (g->state == s)
 		return;
 	pvpci_logf(&g->log, PVPCI_LOG_DEBUG, "backend state %d -> %d", g->state, s);
-	if (write_be(g, "state", "%u", (unsigned)s))
+	rc = write_state_if_present(g, (unsigned)s);
+	if (rc && rc != -ENOENT)
 		pvpci_logf(&g->log, PVPCI_LOG_ERR, "cannot write backend state %d", s);
 	g->state = s;
 }
