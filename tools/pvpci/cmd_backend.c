@@ -619,6 +619,11 @@ static int setup(struct bd *d, const struct bd_opts *o)
 	bool xen = strcmp(o->platform, "xen") == 0;
 	int r;
 
+	/* xen: a look at the event channels is a read() on /dev/xen/evtchn, so spinning
+	 * would be a loop of system calls (each a trip through Xen for a PV dom0) */
+	if (xen)
+		bo.spin_ns = PVPCI_BACKEND_NO_SPIN;
+
 	if (xen)
 		(void)mkdir(d->run_dir, 0700); /* dom0 has no pvpci host to make it */
 	r = pvpci_platform_open(o->platform, &cfg, &d->plat);
