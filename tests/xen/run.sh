@@ -26,7 +26,8 @@ else
 fi
 
 fails=0
-pass() { echo "PASS $1${2:+ ($2)}"; }
+passes=0
+pass() { echo "PASS $1${2:+ ($2)}"; passes=$((passes + 1)); }
 fail() { echo "FAIL $1${2:+ ($2)}"; fails=$((fails + 1)); }
 CLEAN=$(mktemp); trap 'rm -f "$CLEAN"' EXIT
 tr -d '\r' < "$LOG" > "$CLEAN" # the guests' console logs end lines with CR LF
@@ -110,5 +111,10 @@ else
 	fail enum-timed "missing: pciback '${T_LX}' pvpci '${T_PV}'"
 fi
 echo "timings: $(tail -1 "$LOG")"
-if [ $fails -gt 0 ]; then echo "test-xen: $fails check(s) failed; serial log kept: $LOG"; exit 1; fi
+if [ $fails -gt 0 ]; then
+	echo "test-xen: $fails check(s) failed; serial log kept: $LOG"
+	echo "test-xen: $passes passed, $fails failed"
+	exit 1
+fi
 echo "test-xen: all checks passed ($LOG)"
+echo "test-xen: $passes passed, $fails failed"
