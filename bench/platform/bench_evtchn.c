@@ -32,29 +32,14 @@
 
 #include "pvpci/platform.h"
 
+#include "bench.h"
+
 #define IDLE_GAP_NS 100000
 
 struct shared {
 	_Alignas(64) _Atomic uint64_t ping;
 	_Alignas(64) _Atomic uint64_t pong;
 };
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 struct result {
 	const char *name;
@@ -63,7 +48,7 @@ struct result {
 
 static struct result summarize(const char *name, double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
 	return (struct result){ name, v[n / 2], v[0] };
 }
 
@@ -79,7 +64,7 @@ static struct result bench_spin(int samples, int batch, double *v)
 	atomic_store(&s->pong, 0);
 	pid_t pid = fork();
 	if (pid == 0) {
-		pin(1);
+		bench_pin(1);
 		for (uint64_t i = 1; i <= total; i++) {
 			while (atomic_load_explicit(&s->ping, memory_order_acquire) != i)
 				; /* no pause: the tightest loop is the floor */
@@ -87,7 +72,7 @@ static struct result bench_spin(int samples, int batch, double *v)
 		}
 		_exit(0);
 	}
-	pin(0);
+	bench_pin(0);
 	uint64_t i = 0;
 	for (int r = -1; r < samples; r++) { /* sample -1 warms up */
 		uint64_t t0 = pvpci_now_ns();
@@ -105,12 +90,6 @@ static struct result bench_spin(int samples, int batch, double *v)
 	return summarize("shared-word spin (floor)", v, samples);
 }
 
-static void pause_ns(long ns)
-{
-	struct timespec ts = { 0, ns };
-	nanosleep(&ts, NULL);
-}
-
 /* batch round trips per sample; idle: batch 1 after a pause. */
 static struct result bench_eventfd(const char *name, bool idle, int samples, int batch,
 				   double *v)
@@ -121,17 +100,17 @@ static struct result bench_eventfd(const char *name, bool idle, int samples, int
 
 	pid_t pid = fork();
 	if (pid == 0) {
-		pin(1);
+		bench_pin(1);
 		for (long i = 0; i < total; i++) {
 			if (read(a, &x, 8) != 8 || write(b, &one, 8) != 8)
 				_exit(1);
 		}
 		_exit(0);
 	}
-	pin(0);
+	bench_pin(0);
 	for (int r = -1; r < samples; r++) { /* -1 warms up */
 		if (idle)
-			pause_ns(IDLE_GAP_NS);
+			bench_pause_ns(IDLE_GAP_NS);
 		uint64_t t0 = pvpci_now_ns();
 		for (int k = 0; k < batch; k++)
 			if (write(a, &one, 8) != 8 || read(b, &x, 8) != 8)
@@ -213,7 +192,7 @@ static void echo(const struct env *e, unsigned domid, uint64_t spin, int fd, lon
 	struct pvpci_platform *p = join(e, domid, spin);
 	int port = p ? pvpci_evtchn_alloc_unbound(p, 0) : -1;
 
-	pin(1);
+	bench_pin(1);
 	if (port <= 0 || write(fd, &port, sizeof(port)) != sizeof(port))
 		_exit(1);
 	for (long i = 0; i < total; i++) {
@@ -233,7 +212,7 @@ static int evtchn_rounds(struct pvpci_platform *p, int port, bool idle, int samp
 {
 	for (int r = -1; r < samples; r++) {
 		if (idle)
-			pause_ns(IDLE_GAP_NS);
+			bench_pause_ns(IDLE_GAP_NS);
 		uint64_t t0 = pvpci_now_ns();
 		for (int k = 0; k < batch; k++) {
 			pvpci_evtchn_notify(p, (unsigned)port);
@@ -262,7 +241,7 @@ static struct result bench_evtchn(const struct env *e, unsigned domid, const cha
 	pid_t pid = fork();
 	if (pid == 0)
 		echo(e, domid, spin, fds[1], total);
-	pin(0);
+	bench_pin(0);
 	struct pvpci_platform *p = join(e, 0, spin);
 	struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 	int port = -1, n = -1;
@@ -373,7 +352,7 @@ int main(int argc, char **argv)
 	r[4] = bench_evtchn(&e, d2, "evtchn from idle (peer sleeping)", true, samples, 1, v,
 			    &si);
 	free(v);
-	pin(0);
+	bench_pin(0);
 	struct scan sc[3];
 	for (int i = 0; i < 3; i++) /* best of 5: the cost of the code, not of preemption */
 		for (int t = 0; t < 5; t++) {

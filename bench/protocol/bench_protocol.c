@@ -44,6 +44,8 @@
 #include "pvpci/source.h"
 #include "pvpci/toolstack.h"
 
+#include "bench.h"
+
 #ifndef PVPCI_BENCH_DATA
 #define PVPCI_BENCH_DATA "tests/data"
 #endif
@@ -59,33 +61,10 @@ static inline void relax(void)
 #endif
 }
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void pause_ns(long ns)
-{
-	struct timespec ts = { ns / 1000000000, ns % 1000000000 };
-	nanosleep(&ts, NULL);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Sorts v. */
 static double pct(double *v, int n, double p)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
 	int i = (int)(p * (n - 1) + 0.5);
 	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
@@ -108,7 +87,7 @@ static void *spin_peer(void *p)
 {
 	struct spin_arg *s = p;
 
-	pin(0);
+	bench_pin(0);
 	for (uint64_t i = 1; i <= s->total; i++) {
 		while (atomic_load_explicit(&s->ping, memory_order_acquire) != i)
 			; /* no pause: the tightest loop is the floor */
@@ -128,7 +107,7 @@ static double bench_spin(int runs, int batch, double *minv)
 	atomic_store(&s.ping, 0);
 	atomic_store(&s.pong, 0);
 	pthread_create(&t, NULL, spin_peer, &s);
-	pin(1);
+	bench_pin(1);
 	for (int r = -1; r < runs; r++) {
 		uint64_t t0 = pvpci_now_ns();
 		for (int k = 0; k < batch; k++) {
@@ -156,7 +135,7 @@ static void *sock_server(void *p)
 	struct sock_arg *a = p;
 	char buf[OP_SIZE];
 
-	pin(a->cpu);
+	bench_pin(a->cpu);
 	for (long i = 0; i < a->n; i++)
 		if (recv(a->fd, buf, sizeof(buf), 0) != OP_SIZE ||
 		    send(a->fd, buf, sizeof(buf), 0) != OP_SIZE)
@@ -178,7 +157,7 @@ static double bench_socket(int runs, int batch, int server_cpu, double *minv)
 		die("socketpair", errno);
 	a = (struct sock_arg){ sv[1], (long)(runs + 1) * batch, server_cpu };
 	pthread_create(&t, NULL, sock_server, &a);
-	pin(1);
+	bench_pin(1);
 	for (int r = -1; r < runs; r++) {
 		uint64_t t0 = pvpci_now_ns();
 		for (int k = 0; k < batch; k++)
@@ -275,7 +254,7 @@ static void *backend_main(void *p)
 	struct env *e = p;
 	int r;
 
-	pin(0);
+	bench_pin(0);
 	r = pvpci_backend_run(e->be, e->be_stop);
 	if (r)
 		fprintf(stderr, "bench_protocol: backend: %s\n", strerror(-r));
@@ -403,7 +382,7 @@ static void bench_b2b(struct guest *g, int runs, int batch, double *med, double 
 	double v[MAX_RUNS];
 	int n = runs * batch < MAX_SAMPLES ? runs * batch : MAX_SAMPLES;
 
-	pin(1);
+	bench_pin(1);
 	for (int r = -1; r < runs; r++) {
 		uint64_t t0 = pvpci_now_ns();
 		for (int k = 0; k < batch; k++)
@@ -427,9 +406,9 @@ static void paced(struct guest *g, int n, long gap_ns, double *p50, double *p90,
 {
 	static double s[MAX_SAMPLES];
 
-	pin(1);
+	bench_pin(1);
 	for (int i = -10; i < n; i++) {
-		pause_ns(gap_ns);
+		bench_pause_ns(gap_ns);
 		uint64_t t0 = pvpci_now_ns();
 		op(g);
 		if (i >= 0)
@@ -464,7 +443,7 @@ static void *flood_main(void *p)
 	struct flood_arg *a = p;
 	struct sched_param sp = { 0 };
 
-	pin(1);
+	bench_pin(1);
 	if (a->idle) /* gives CPU 1 to the quiet guest the moment it wakes */
 		pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	while (!atomic_load(&a->e->go))
@@ -505,7 +484,7 @@ static struct tput throughput(struct env *e, unsigned n, int ms)
 	b0 = clock_ns(bclk);
 	uint64_t t0 = pvpci_now_ns();
 	atomic_store(&e->go, 1);
-	pause_ns((long)ms * 1000000);
+	bench_pause_ns((long)ms * 1000000);
 	atomic_store(&e->stop, 1);
 	for (unsigned i = 0; i < n; i++) {
 		pthread_join(e->g[i].thr, NULL);

@@ -21,6 +21,8 @@
 #include "pvpci/pvback.h"
 #include "pvpci/source.h"
 
+#include "bench.h"
+
 #ifndef PVPCI_DATA_DIR
 #define PVPCI_DATA_DIR "tests/data"
 #endif
@@ -162,21 +164,6 @@ static void part_sweep(const char *dir)
 
 /* ---- 2. ns per access ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 enum kind { K_SRC, K_READ, K_WRITE };
 
 struct workload {
@@ -202,7 +189,7 @@ static double run_once(struct pvpci_source *src, struct pvpci_pvdev *d,
 {
 	volatile uint32_t sink = 0;
 	uint32_t v = 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = pvpci_now_ns();
 
 	for (unsigned i = 0; i < iters; i++) {
 		switch (w->kind) {
@@ -219,7 +206,7 @@ static double run_once(struct pvpci_source *src, struct pvpci_pvdev *d,
 		sink += v;
 	}
 	(void)sink;
-	return (double)(now_ns() - t0) / iters;
+	return (double)(pvpci_now_ns() - t0) / iters;
 }
 
 static void part_ns(const char *dir, unsigned runs, unsigned iters)
@@ -250,7 +237,7 @@ static void part_ns(const char *dir, unsigned runs, unsigned iters)
 		pvpci_source_stats(src, &st);
 		for (unsigned r = 0; r < runs; r++)
 			t[r] = run_once(src, d, w, iters);
-		qsort(t, runs, sizeof(*t), cmp_double);
+		qsort(t, runs, sizeof(*t), bench_cmp_double);
 		printf("%-38s %8.1f %8.1f %10.2f\n", w->name, t[runs / 2], t[0],
 		       (double)(st.cfg_reads + st.cfg_writes) / 1000.0);
 	}

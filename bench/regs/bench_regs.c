@@ -17,6 +17,8 @@
 
 #include "pvpci/regs.h"
 
+#include "bench.h"
+
 struct dev {
 	uint8_t cfg[256];
 	uint32_t bar_mask[7]; /* BAR0-5, ROM: address bits that are writable */
@@ -157,14 +159,6 @@ static const uint32_t wr_vals[8] = {
 	0x0006, 0xf900, 0x0007, 0x0100, 0x0406, 0xf900, 0x0002, 0x8000,
 };
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 /* One loop per workload, so the timed loop holds nothing but the access. */
 #define LOOP(body)                                              \
 	do {                                                    \
@@ -182,7 +176,7 @@ static double run(struct pvpci_regs *r, struct dev *d, int w, unsigned long iter
 	unsigned long i, e = 0;
 	uint64_t sum = 0;
 	uint32_t v = 0;
-	double t0 = now_ns();
+	double t0 = pvpci_now_ns();
 
 	switch (w) {
 	case W_BASE:
@@ -204,17 +198,10 @@ static double run(struct pvpci_regs *r, struct dev *d, int w, unsigned long iter
 		LOOP(e += pvpci_regs_write(r, 0x04, 4, 0xf9000006 | k) != 0);
 		break;
 	}
-	t0 = now_ns() - t0;
+	t0 = pvpci_now_ns() - t0;
 	*err += e;
 	*sink += sum;
 	return t0 / (double)iters;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static int setup(struct dev *d, struct pvpci_regs **r)
@@ -266,7 +253,7 @@ int main(int argc, char **argv)
 	       "cpu %d\n", runs, iters, pvpci_regs_count(r), sched_getcpu());
 	printf("%-36s %10s %10s %10s\n", "workload", "median ns", "min ns", "x baseline");
 	for (w = 0; w < W_N; w++)
-		qsort(t[w], runs, sizeof(double), cmp_double);
+		qsort(t[w], runs, sizeof(double), bench_cmp_double);
 	base = t[W_BASE][runs / 2];
 	for (w = 0; w < W_N; w++)
 		printf("%-36s %10.2f %10.2f %10.1f\n", wl_name[w], t[w][runs / 2], t[w][0],

@@ -24,6 +24,8 @@
 
 #include "pvpci/store.h"
 
+#include "bench.h"
+
 #define KEY "/bench/key"
 #define VALUE "0123456789abcdef" /* 16 bytes */
 
@@ -37,14 +39,6 @@ struct ctx {
 	struct xs_handle *hr, *hw, *hwatch;
 	int raw_store, raw_echo;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void *store_thread(void *arg)
 {
@@ -192,10 +186,10 @@ static void measure(struct ctx *c, const char *name, void (*op)(struct ctx *), u
 	for (unsigned i = 0; i < iters / 10 + 1; i++) /* warm-up */
 		op(c);
 	for (unsigned i = 0; i < iters; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = pvpci_now_ns();
 
 		op(c);
-		t[i] = now_ns() - t0;
+		t[i] = pvpci_now_ns() - t0;
 	}
 	qsort(t, iters, sizeof(*t), cmp_u64);
 	printf("  %-52s %8.1f %8.1f\n", name, t[iters / 2] / 1000.0, t[iters * 99 / 100] / 1000.0);

@@ -22,6 +22,8 @@
 
 #include "pvpci/vpci.h"
 
+#include "bench.h"
+
 /* A PCIe NIC-like function: BAR0 16 MiB (MEM32), BAR2/3 64-bit 16K with the MSI-X table
  * (8 entries) and PBA, MSI at 0x50 and MSI-X at 0x70, 256 bytes. */
 static const char model_text[] =
@@ -64,14 +66,6 @@ static const char *const wl_name[W_N] = {
 static const unsigned read_offs[8] = { 0x00, 0x08, 0x10, 0x18, 0x1c, 0x2c, 0x08, 0x10 };
 static const unsigned gap_offs[8] = { 0x40, 0x44, 0x48, 0x4c, 0x80, 0x84, 0x88, 0x8c };
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 struct ctx {
 	struct pvpci_vpci_domain *dom, *dom1; /* locked, single-thread */
 	struct pvpci_vpci_host *host1;
@@ -96,7 +90,7 @@ static double run(struct ctx *c, int w, unsigned long iters, uint64_t *sink,
 	unsigned long i, e = 0;
 	uint64_t sum = 0, v64 = 0;
 	uint32_t v = 0;
-	double t0 = now_ns();
+	double t0 = pvpci_now_ns();
 
 	switch (w) {
 	case W_BASE:
@@ -135,17 +129,10 @@ static double run(struct ctx *c, int w, unsigned long iters, uint64_t *sink,
 		     v = (uint32_t)v64);
 		break;
 	}
-	t0 = now_ns() - t0;
+	t0 = pvpci_now_ns() - t0;
 	*err += e;
 	*sink += sum;
 	return t0 / (double)iters;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Median ns of one COMMAND write: mapping on, mapping off, and a write changing nothing
@@ -160,28 +147,28 @@ static int map_cycles(struct ctx *c, struct pvpci_vpci_host *h, unsigned n, doub
 	    pvpci_vpci_cfg_write(c->dom, c->g, 0x18, 4, 0x80000000))
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		double t0 = now_ns();
+		double t0 = pvpci_now_ns();
 
 		if (pvpci_vpci_cfg_write(c->dom, c->g, 0x04, 2, 0x0002))
 			return -1;
-		on[i] = now_ns() - t0;
+		on[i] = pvpci_now_ns() - t0;
 		if (i == 0 && (pvpci_vpci_host_maps(h, m, 4) < 1 || m[0].nr != 4096)) {
 			fprintf(stderr, "bench_vpci: the 16 MiB BAR is not mapped whole\n");
 			return -1;
 		}
-		t0 = now_ns();
+		t0 = pvpci_now_ns();
 		if (pvpci_vpci_cfg_write(c->dom, c->g, 0x04, 2, 0x0000))
 			return -1;
-		off[i] = now_ns() - t0;
+		off[i] = pvpci_now_ns() - t0;
 		if (pvpci_vpci_host_maps(h, NULL, 0))
 			return -1;
-		t0 = now_ns();
+		t0 = pvpci_now_ns();
 		if (pvpci_vpci_cfg_write(c->dom, c->g, 0x04, 2, (i & 1) ? 0x0004 : 0x0000))
 			return -1;
-		plain[i] = now_ns() - t0;
+		plain[i] = pvpci_now_ns() - t0;
 	}
 	for (unsigned k = 0; k < 3; k++)
-		qsort(t[k], n, sizeof(double), cmp_double);
+		qsort(t[k], n, sizeof(double), bench_cmp_double);
 	return 0;
 }
 
@@ -265,7 +252,7 @@ int main(int argc, char **argv)
 	       iters, sched_getcpu());
 	printf("%-42s %10s %10s %10s\n", "workload", "median ns", "min ns", "x baseline");
 	for (w = 0; w < W_N; w++)
-		qsort(t[w], runs, sizeof(double), cmp_double);
+		qsort(t[w], runs, sizeof(double), bench_cmp_double);
 	base = t[W_BASE][runs / 2];
 	for (w = 0; w < W_N; w++)
 		printf("%-42s %10.2f %10.2f %10.1f\n", wl_name[w], t[w][runs / 2], t[w][0],
